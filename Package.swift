@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "Vectorscope",
+  products: [
+    .executable(name: "vscope", targets: ["vscope"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    // The shared vocabulary: schemas, values, filter expressions, the VectorBackend protocol. No I/O.
+    .target(name: "Model"),
+    // Durable files: checksummed containers, the write-ahead log, the writer lock.
+    .target(name: "Storage"),
+    // The embedded store: collections, segments, exact search, filter evaluation.
+    .target(name: "Engine", dependencies: ["Model", "Storage"]),
+    // Import readers (JSON lines, CSV, .fvecs, .npy) and the JSON-lines writer.
+    .target(name: "DataFormats", dependencies: ["Model"]),
+    // The explorer's terminal layer: cell buffers, screens, widgets (the app arrives with its issue).
+    .target(name: "TUI", dependencies: ["Model"]),
+    // The executable: the CLI and, later, the explorer.
+    .executableTarget(
+      name: "vscope",
+      dependencies: [
+        "Model", "Engine", "DataFormats",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(name: "ModelTests", dependencies: ["Model"]),
+    .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+    .testTarget(name: "EngineTests", dependencies: ["Engine", "Model"]),
+    .testTarget(name: "DataFormatsTests", dependencies: ["DataFormats", "Model"]),
+    .testTarget(name: "TUITests", dependencies: ["TUI", "Model"]),
+    .testTarget(name: "vscopeTests", dependencies: ["Model"]),
+    // Child processes that the crash tests kill with SIGKILL.
+    .executableTarget(name: "storage-crash-child", dependencies: ["Storage"], path: "Tests/StorageCrashChild"),
+    .executableTarget(name: "vscope-crash-child", dependencies: ["Engine", "Model"], path: "Tests/CrashChild"),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,879 @@
+import Foundation
+import Model
+import Storage
+
+/// One collection of the embedded store: its manifest, sealed segments, growing segments and log.
+///
+/// Write path: validate → append one checksummed record to the write-ahead log and fdatasync →
+/// apply in memory → acknowledge. A flush writes growing rows as sealed segment files and deletions
+/// as deletion files, then commits by replacing the manifest atomically, then empties the log.
+/// Recovery reads the manifest, its segments and deletions, and replays the log past the checkpoint.
+///
+/// Not thread-safe: the backend actor owns it. Searches fan out across cores internally.
+final class Collection {
+  let directory: String
+  let readOnly: Bool
+  private(set) var manifest: Manifest
+  private(set) var layout: ColumnLayout
+  private var data: CollectionData?
+  private var log: WriteAheadLog?
+
+  /// Rows held in growing segments before a flush turns them into a sealed segment file.
+  var flushRowThreshold = 200_000
+  /// Log size that triggers a flush.
+  static let flushByteThreshold = 256 << 20
+
+  final class CollectionData {
+    var segments: [Segment] = []
+    var growing: [String: Segment] = [:]
+    var primaryIndex: [PrimaryKey: RowLocation] = [:]
+    var lastSequence: UInt64 = 0
+    var nextAutoID: Int64 = 0
+    var growingRows = 0
+  }
+
+  struct RowLocation {
+    let segment: Segment
+    let row: Int
+  }
+
+  private init(directory: String, readOnly: Bool, manifest: Manifest) throws(VectorError) {
+    self.directory = directory
+    self.readOnly = readOnly
+    self.manifest = manifest
+    layout = try ColumnLayout(schema: manifest.schema)
+  }
+
+  // MARK: - Files
+
+  static let manifestKind = FileKind.manifest
+  var manifestPath: String { directory + "/manifest" }
+  var logPath: String { directory + "/wal.log" }
+  func segmentPath(_ id: Int) -> String { directory + "/seg-\(id).vss" }
+  func deletionsPath(_ id: Int) -> String { directory + "/seg-\(id).del" }
+
+  /// Creates the collection's files in `directory` (which must exist and be empty).
+  static func create(directory: String, schema: CollectionSchema) throws(VectorError) -> Collection {
+    let now = Int64(Date().timeIntervalSince1970 * 1000)
+    let collection = try Collection(
+      directory: directory, readOnly: false, manifest: Manifest(schema: schema, createdAt: now))
+    try collection.writeManifest()
+    return collection
+  }
+
+  /// Opens a collection by reading its manifest; rows are read on first use.
+  static func open(directory: String, readOnly: Bool) throws(VectorError) -> Collection {
+    let path = directory + "/manifest"
+    let bytes = try StorageCall.run { try ChecksummedFile.read(kind: .manifest, from: path) }
+    let json: JSONValue
+    do {
+      json = try bytes.withUnsafeBytes { raw throws(JSONSyntaxError) in
+        try JSONValue.parse(utf8: raw.bindMemory(to: UInt8.self))
+      }
+    } catch {
+      throw .corrupt("corrupt file \(path): the manifest is not valid JSON (\(error))")
+    }
+    let manifest: Manifest
+    do {
+      manifest = try Manifest(json: json)
+    } catch {
+      throw .corrupt("corrupt file \(path): \(error)")
+    }
+    return try Collection(directory: directory, readOnly: readOnly, manifest: manifest)
+  }
+
+  private func writeManifest() throws(VectorError) {
+    let text = manifest.json.prettyJSONText
+    let path = manifestPath
+    try StorageCall.run { try ChecksummedFile.write(Data(text.utf8), kind: .manifest, to: path) }
+  }
+
+  private func requireWritable() throws(VectorError) {
+    if readOnly {
+      throw .invalidArgument("the store is open read-only; this command needs to write (is another vscope writing?)")
+    }
+  }
+
+  // MARK: - Materialising
+
+  /// Reads segments and replays the log, once; `progress` gets percentages.
+  @discardableResult
+  func materialize(progress: ((Int) -> Void)? = nil) throws(VectorError) -> CollectionData {
+    if let data { return data }
+    let data = CollectionData()
+    data.lastSequence = manifest.checkpoint
+    data.nextAutoID = manifest.nextAutoID
+    let total = max(manifest.segments.count, 1)
+    for (offset, entry) in manifest.segments.enumerated() {
+      let segment = try readSegment(entry)
+      data.segments.append(segment)
+      for row in 0..<segment.count where !segment.deleted[row] {
+        data.primaryIndex[segment.primaryKeys[row]] = RowLocation(segment: segment, row: row)
+      }
+      progress?((offset + 1) * 90 / total)
+    }
+    let path = logPath
+    let readOnly = readOnly
+    if readOnly && !FileManager.default.fileExists(atPath: path) {
+      // A store that never logged a write has no log to replay.
+    } else {
+      let opened = try StorageCall.run { try WriteAheadLog.open(path: path, readOnly: readOnly) }
+      log = opened.log
+      self.data = data
+      do {
+        for (index, record) in opened.records.enumerated() {
+          try replay(record, into: data)
+          if index % 1024 == 0 { progress?(90 + index * 10 / max(opened.records.count, 1)) }
+        }
+      } catch {
+        self.data = nil
+        log = nil
+        throw error
+      }
+    }
+    self.data = data
+    progress?(100)
+    if !readOnly, data.growingRows > 0 || data.segments.contains(where: \.deletionsDirty) {
+      try flush()
+    }
+    return data
+  }
+
+  private func readSegment(_ entry: Manifest.SegmentEntry) throws(VectorError) -> Segment {
+    let path = segmentPath(entry.id)
+    let bytes = try StorageCall.run { try ChecksummedFile.read(kind: .segment, from: path) }
+    let segment: Segment
+    do {
+      segment = try BinaryReader.decode(bytes) { raw throws(BinaryReader.Malformed) in
+        try Segment.decode(raw, id: entry.id, layout: layout)
+      }
+    } catch {
+      throw .corrupt("corrupt file \(path): \(error.reason) at byte \(error.offset)")
+    }
+    guard segment.count == entry.rows, segment.partition == entry.partition else {
+      throw .corrupt(
+        "corrupt file \(path): it holds \(segment.count) rows of partition \(segment.partition), the manifest says \(entry.rows) of \(entry.partition)"
+      )
+    }
+    let deletions = deletionsPath(entry.id)
+    if FileManager.default.fileExists(atPath: deletions) {
+      let bytes = try StorageCall.run { try ChecksummedFile.read(kind: .deletions, from: deletions) }
+      do {
+        try BinaryReader.decode(bytes) { raw throws(BinaryReader.Malformed) in try segment.applyDeletions(raw) }
+      } catch {
+        throw .corrupt("corrupt file \(deletions): \(error.reason)")
+      }
+    }
+    return segment
+  }
+
+  // MARK: - Log records
+
+  private enum Operation: UInt8 {
+    case insert = 1
+    case delete = 2
+    case upsert = 3
+  }
+
+  private func encodeRecord(
+    sequence: UInt64, operation: Operation, partition: String, rows: [NormalizedRow], keys: [PrimaryKey]
+  ) -> Data {
+    var writer = BinaryWriter(
+      capacity: 64 + rows.count * (32 + layout.vectorFields.reduce(0) { $0 + ($1.dim ?? 0) * 4 }))
+    writer.write(sequence)
+    writer.write(operation.rawValue)
+    writer.write(partition)
+    if operation == .delete {
+      writer.write(UInt32(keys.count))
+      for key in keys { writer.write(key) }
+    } else {
+      writer.write(UInt32(rows.count))
+      for row in rows {
+        writer.write(row.primaryKey)
+        for vector in row.vectors { vector.withUnsafeBufferPointer { writer.write(floats: $0) } }
+        for value in row.scalars { writer.write(value) }
+        writer.write(row.dynamic)
+      }
+    }
+    return Data(writer.bytes)
+  }
+
+  private func replay(_ record: Data, into data: CollectionData) throws(VectorError) {
+    let path = logPath
+    let layout = layout
+    do {
+      try BinaryReader.decode(record) { raw throws(BinaryReader.Malformed) in
+        var reader = BinaryReader(raw)
+        let sequence = try reader.read(UInt64.self)
+        guard sequence > data.lastSequence else { return }  // already in a sealed segment
+        guard let operation = Operation(rawValue: try reader.readByte()) else {
+          throw .init(offset: 8, reason: "unknown operation")
+        }
+        let partition = try reader.readString()
+        let count = Int(try reader.read(UInt32.self))
+        if operation == .delete {
+          var keys: [PrimaryKey] = []
+          for _ in 0..<count { keys.append(try reader.readPrimaryKey()) }
+          applyDelete(keys, in: data)
+        } else {
+          var rows: [NormalizedRow] = []
+          rows.reserveCapacity(count)
+          for _ in 0..<count {
+            let key = try reader.readPrimaryKey()
+            var vectors: [[Float]] = []
+            for field in layout.vectorFields {
+              var vector = ContiguousArray<Float>()
+              try reader.readFloats(count: field.dim ?? 0, into: &vector)
+              vectors.append(Array(vector))
+            }
+            var scalars: [Value] = []
+            for _ in layout.scalarFields { scalars.append(try reader.readValue()) }
+            rows.append(
+              NormalizedRow(primaryKey: key, vectors: vectors, scalars: scalars, dynamic: try reader.readValue()))
+            if case .int(let id) = key, layout.primary.autoID { data.nextAutoID = max(data.nextAutoID, id &+ 1) }
+          }
+          if operation == .upsert { applyDelete(rows.map(\.primaryKey), in: data) }
+          // A partition dropped after this record was logged no longer takes its rows.
+          if manifest.partitions.contains(partition) { applyInsert(rows, partition: partition, in: data) }
+        }
+        data.lastSequence = sequence
+      }
+    } catch {
+      throw .corrupt("corrupt file \(path): a log record does not decode (\(error.reason))")
+    }
+  }
+
+  private func growingSegment(for partition: String, in data: CollectionData) -> Segment {
+    if let segment = data.growing[partition] { return segment }
+    let segment = Segment(id: manifest.nextSegmentID, partition: partition, layout: layout)
+    manifest.nextSegmentID += 1
+    data.growing[partition] = segment
+    data.segments.append(segment)
+    return segment
+  }
+
+  private func applyInsert(_ rows: [NormalizedRow], partition: String, in data: CollectionData) {
+    let segment = growingSegment(for: partition, in: data)
+    for row in rows {
+      if let old = data.primaryIndex[row.primaryKey] { old.segment.markDeleted(old.row) }
+      data.primaryIndex[row.primaryKey] = RowLocation(segment: segment, row: segment.count)
+      segment.append(row)
+    }
+    data.growingRows += rows.count
+  }
+
+  @discardableResult
+  private func applyDelete(_ keys: [PrimaryKey], in data: CollectionData) -> Int {
+    var deleted = 0
+    for key in keys {
+      guard let location = data.primaryIndex.removeValue(forKey: key) else { continue }
+      if location.segment.markDeleted(location.row) { deleted += 1 }
+    }
+    return deleted
+  }
+
+  private func appendToLog(_ record: Data) throws(VectorError) {
+    guard let log else { throw .internal("the collection's log is not open") }
+    let path = logPath
+    try StorageCall.run { try log.append(record) }
+    _ = path
+  }
+
+  // MARK: - Writes
+
+  /// Validates rows against the schema: types, dims, lengths, nullability, dynamic keys, auto ids.
+  private func normalize(_ rows: [Row], generateIDs: Bool, data: CollectionData) throws(VectorError)
+    -> [NormalizedRow]
+  {
+    var result: [NormalizedRow] = []
+    result.reserveCapacity(rows.count)
+    let primary = layout.primary
+    var nextAutoID = data.nextAutoID
+    for (offset, row) in rows.enumerated() {
+      func fail(_ error: VectorError) -> VectorError {
+        rows.count == 1 ? error : .invalidArgument("row \(offset + 1): \(error)")
+      }
+      let key: PrimaryKey
+      if generateIDs && primary.autoID {
+        if row[primary.name] != nil {
+          throw fail(.invalidArgument("the primary key field \(primary.name) is auto_id, do not supply it"))
+        }
+        key = .int(nextAutoID)
+        nextAutoID += 1
+      } else {
+        guard let given = row[primary.name], !given.isNull else {
+          throw fail(.invalidArgument("the primary key field \(primary.name) is missing"))
+        }
+        switch try Self.coerce(given, primary, fail) {
+        case .int(let number): key = .int(number)
+        case .string(let text): key = .string(text)
+        default: throw fail(.invalidArgument("the primary key must be Int64 or VarChar"))
+        }
+      }
+      var vectors: [[Float]] = []
+      for field in layout.vectorFields {
+        guard let given = row[field.name] else {
+          throw fail(.invalidArgument("the vector field \(field.name) is missing"))
+        }
+        guard case .floatVector(let vector) = try Self.coerce(given, field, fail) else {
+          throw fail(.invalidArgument("field \(field.name) needs a vector"))
+        }
+        vectors.append(vector)
+      }
+      var scalars: [Value] = []
+      for field in layout.scalarFields {
+        guard let given = row[field.name] else {
+          if let defaultValue = field.defaultValue {
+            scalars.append(defaultValue)
+          } else if field.nullable {
+            scalars.append(.null)
+          } else {
+            throw fail(
+              .invalidArgument(
+                "insert missed the field \(field.name), which is neither nullable nor has a default value"))
+          }
+          continue
+        }
+        scalars.append(try Self.coerce(given, field, fail))
+      }
+      var dynamic: [String: JSONValue] = [:]
+      for (name, value) in row where layout.schema.field(named: name) == nil {
+        if name == CollectionSchema.dynamicFieldName, case .json(.object(let members)) = value,
+          layout.hasDynamicField
+        {
+          dynamic.merge(members) { current, _ in current }
+          continue
+        }
+        guard layout.hasDynamicField else {
+          throw fail(
+            .invalidArgument(
+              "field \(name) is not in the schema of collection \(layout.schema.name), and its dynamic field is off"))
+        }
+        dynamic[name] = value.jsonValue
+      }
+      result.append(
+        NormalizedRow(
+          primaryKey: key, vectors: vectors, scalars: scalars,
+          dynamic: dynamic.isEmpty ? .null : .json(.object(dynamic))
+        ))
+    }
+    data.nextAutoID = nextAutoID
+    return result
+  }
+
+  private static func coerce(
+    _ value: Value, _ field: FieldSchema, _ fail: (VectorError) -> VectorError
+  ) throws(VectorError) -> Value {
+    do {
+      return try FieldSchema.coerce(value, to: field)
+    } catch {
+      throw fail(error)
+    }
+  }
+
+  private func checkPartition(_ partition: String?) throws(VectorError) -> String {
+    let name = partition ?? PartitionInfo.defaultName
+    guard manifest.partitions.contains(name) else {
+      throw .partitionNotFound(collection: layout.schema.name, partition: name)
+    }
+    return name
+  }
+
+  func insert(_ rows: [Row], partition: String?) throws(VectorError) -> MutationResult {
+    try requireWritable()
+    let partition = try checkPartition(partition)
+    let data = try materialize()
+    let normalized = try normalize(rows, generateIDs: true, data: data)
+    var seen = Set<PrimaryKey>()
+    for row in normalized {
+      guard seen.insert(row.primaryKey).inserted else {
+        throw .invalidArgument("duplicate primary key \(row.primaryKey) in one insert")
+      }
+      if data.primaryIndex[row.primaryKey] != nil {
+        throw .invalidArgument(
+          "an entity with primary key \(row.primaryKey) already exists; use upsert to replace it")
+      }
+    }
+    guard !normalized.isEmpty else { return MutationResult(ids: []) }
+    let sequence = data.lastSequence + 1
+    try appendToLog(
+      encodeRecord(sequence: sequence, operation: .insert, partition: partition, rows: normalized, keys: []))
+    data.lastSequence = sequence
+    applyInsert(normalized, partition: partition, in: data)
+    try flushIfLarge(data)
+    return MutationResult(ids: normalized.map(\.primaryKey), insertCount: normalized.count)
+  }
+
+  func upsert(_ rows: [Row], partition: String?) throws(VectorError) -> MutationResult {
+    try requireWritable()
+    let partition = try checkPartition(partition)
+    let data = try materialize()
+    let normalized = try normalize(rows, generateIDs: false, data: data)
+    var seen = Set<PrimaryKey>()
+    for row in normalized where !seen.insert(row.primaryKey).inserted {
+      throw .invalidArgument("duplicate primary key \(row.primaryKey) in one upsert")
+    }
+    guard !normalized.isEmpty else { return MutationResult(ids: []) }
+    let sequence = data.lastSequence + 1
+    try appendToLog(
+      encodeRecord(sequence: sequence, operation: .upsert, partition: partition, rows: normalized, keys: []))
+    data.lastSequence = sequence
+    applyDelete(normalized.map(\.primaryKey), in: data)
+    applyInsert(normalized, partition: partition, in: data)
+    try flushIfLarge(data)
+    return MutationResult(ids: normalized.map(\.primaryKey), upsertCount: normalized.count)
+  }
+
+  func delete(ids: [PrimaryKey], partition: String?) throws(VectorError) -> MutationResult {
+    try requireWritable()
+    let data = try materialize()
+    let partitionName = try partition.map { name throws(VectorError) in try checkPartition(name) }
+    var keys: [PrimaryKey] = []
+    var seen = Set<PrimaryKey>()
+    for key in ids where seen.insert(key).inserted {
+      guard let location = data.primaryIndex[key] else { continue }
+      if let partitionName, location.segment.partition != partitionName { continue }
+      keys.append(key)
+    }
+    guard !keys.isEmpty else { return MutationResult(ids: [], deleteCount: 0) }
+    let sequence = data.lastSequence + 1
+    try appendToLog(encodeRecord(sequence: sequence, operation: .delete, partition: "", rows: [], keys: keys))
+    data.lastSequence = sequence
+    let deleted = applyDelete(keys, in: data)
+    try flushIfLarge(data)
+    return MutationResult(ids: keys, deleteCount: deleted)
+  }
+
+  func delete(filter: String, partition: String?) throws(VectorError) -> MutationResult {
+    try requireWritable()
+    let partitions = try partition.map { name throws(VectorError) in [try checkPartition(name)] } ?? []
+    let keys = try matchingRows(filter: filter, partitions: partitions).map { $0.segment.primaryKeys[$0.row] }
+    return try delete(ids: keys, partition: partition)
+  }
+
+  private func flushIfLarge(_ data: CollectionData) throws(VectorError) {
+    if data.growingRows >= flushRowThreshold || (log?.byteSize ?? 0) >= Self.flushByteThreshold {
+      try flush()
+    }
+  }
+
+  /// Seals growing rows and deletions into files, commits the manifest, and empties the log.
+  func flush() throws(VectorError) {
+    guard !readOnly, let data else { return }
+    for segment in data.segments where !segment.isSealed && segment.count > 0 {
+      let path = segmentPath(segment.id)
+      let bytes = Data(segment.encode(layout: layout))
+      try StorageCall.run { try ChecksummedFile.write(bytes, kind: .segment, to: path) }
+      segment.isSealed = true
+      segment.deletionsDirty = segment.deletedCount > 0
+    }
+    data.segments.removeAll { !$0.isSealed }
+    data.growing = [:]
+    data.growingRows = 0
+    for segment in data.segments where segment.deletionsDirty {
+      let path = deletionsPath(segment.id)
+      let bytes = Data(segment.encodeDeletions())
+      try StorageCall.run { try ChecksummedFile.write(bytes, kind: .deletions, to: path) }
+      segment.deletionsDirty = false
+    }
+    manifest.segments = data.segments.map {
+      Manifest.SegmentEntry(id: $0.id, partition: $0.partition, rows: $0.count, deleted: $0.deletedCount)
+    }
+    manifest.checkpoint = data.lastSequence
+    manifest.nextAutoID = max(manifest.nextAutoID, data.nextAutoID)
+    try writeManifest()
+    if let log { try StorageCall.run { try log.reset() } }
+    removeOrphanFiles()
+  }
+
+  /// Deletes segment files that no manifest entry names (left by a crash between writing a segment
+  /// and committing the manifest).
+  private func removeOrphanFiles() {
+    let live = Set(manifest.segments.map(\.id))
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+    for name in names where name.hasPrefix("seg-") {
+      let idText = name.dropFirst(4).prefix { $0.isNumber }
+      if let id = Int(idText), !live.contains(id) {
+        try? FileManager.default.removeItem(atPath: directory + "/" + name)
+      }
+    }
+  }
+
+  /// Flushes pending rows so that the manifest's counts are exact, and closes the log.
+  func close() {
+    if !readOnly, let data, data.growingRows > 0 || data.segments.contains(where: \.deletionsDirty) {
+      try? flush()
+    }
+    log?.close()
+    log = nil
+  }
+
+  // MARK: - Partitions, load state, indexes
+
+  func partitions() throws(VectorError) -> [PartitionInfo] {
+    var counts: [String: Int] = [:]
+    if let data {
+      for segment in data.segments { counts[segment.partition, default: 0] += segment.liveCount }
+    } else {
+      for entry in manifest.segments { counts[entry.partition, default: 0] += entry.rows - entry.deleted }
+    }
+    return manifest.partitions.map { PartitionInfo(name: $0, entityCount: counts[$0] ?? 0) }
+  }
+
+  func createPartition(_ name: String) throws(VectorError) {
+    try requireWritable()
+    try CollectionSchema.validateName(name, what: "partition")
+    if layout.schema.partitionKeyField != nil {
+      throw .invalidArgument("disable create partition if partition key mode is used")
+    }
+    guard !manifest.partitions.contains(name) else {
+      throw .invalidArgument("partition \(name) already exists in collection \(layout.schema.name)")
+    }
+    guard manifest.partitions.count < 1024 else { throw .invalidArgument("a collection has at most 1024 partitions") }
+    manifest.partitions.append(name)
+    try writeManifest()
+  }
+
+  func dropPartition(_ name: String) throws(VectorError) {
+    try requireWritable()
+    guard name != PartitionInfo.defaultName else { throw .invalidArgument("default partition cannot be deleted") }
+    guard manifest.partitions.contains(name) else {
+      throw .partitionNotFound(collection: layout.schema.name, partition: name)
+    }
+    let data = try materialize()
+    try flush()
+    let dropped = data.segments.filter { $0.partition == name }
+    for segment in dropped {
+      for row in 0..<segment.count where !segment.deleted[row] {
+        data.primaryIndex.removeValue(forKey: segment.primaryKeys[row])
+      }
+    }
+    data.segments.removeAll { $0.partition == name }
+    manifest.partitions.removeAll { $0 == name }
+    manifest.segments.removeAll { $0.partition == name }
+    try writeManifest()
+    removeOrphanFiles()
+  }
+
+  var entityCount: Int {
+    if let data { return data.segments.reduce(0) { $0 + $1.liveCount } }
+    return manifest.flushedEntityCount
+  }
+
+  var loadState: LoadState { manifest.loaded ? .loaded : .notLoad }
+
+  func load(progress: ((Int) -> Void)?) throws(VectorError) {
+    try materialize(progress: progress)
+    if !manifest.loaded {
+      try requireWritable()
+      manifest.loaded = true
+      try writeManifest()
+    }
+  }
+
+  func release() throws(VectorError) {
+    try requireWritable()
+    if data != nil { try flush() }
+    manifest.loaded = false
+    try writeManifest()
+    log?.close()
+    log = nil
+    data = nil
+  }
+
+  /// Index types the embedded engine builds today.
+  static let supportedIndexTypes = ["FLAT"]
+
+  func indexStatuses() -> [IndexStatus] {
+    let total = entityCount
+    return manifest.indexes.map {
+      IndexStatus(spec: $0, state: .finished, indexedRows: total, totalRows: total, pendingIndexRows: 0, memoryBytes: 0)
+    }
+  }
+
+  func createIndex(_ spec: IndexSpec) throws(VectorError) {
+    try requireWritable()
+    guard let field = layout.schema.field(named: spec.fieldName) else {
+      throw .invalidArgument("cannot create index on non-exist field: \(spec.fieldName)")
+    }
+    guard field.type == .floatVector else {
+      throw .unsupported("the embedded engine indexes vector fields only; \(field.name) is \(field.typeLabel)")
+    }
+    let type = spec.indexType.uppercased()
+    guard Self.supportedIndexTypes.contains(type) else {
+      throw .unsupported(
+        "index type \(spec.indexType) is not available in the embedded engine yet; it builds \(Self.supportedIndexTypes.joined(separator: ", "))"
+      )
+    }
+    var spec = spec
+    spec.indexType = type
+    if let existing = manifest.indexes.first(where: { $0.fieldName == spec.fieldName }) {
+      if existing == spec { return }
+      throw .invalidArgument(
+        "at most one distinct index is allowed per field (\(spec.fieldName) has \(existing.indexName))")
+    }
+    if manifest.indexes.contains(where: { $0.indexName == spec.indexName }) {
+      throw .invalidArgument("an index named \(spec.indexName) already exists")
+    }
+    manifest.indexes.append(spec)
+    try writeManifest()
+  }
+
+  func dropIndex(_ name: String) throws(VectorError) {
+    try requireWritable()
+    guard manifest.indexes.contains(where: { $0.indexName == name || $0.fieldName == name }) else {
+      throw .indexNotFound(collection: layout.schema.name)
+    }
+    if manifest.loaded {
+      throw .invalidArgument("index cannot be dropped, collection is loaded, please release it first")
+    }
+    manifest.indexes.removeAll { $0.indexName == name || $0.fieldName == name }
+    try writeManifest()
+  }
+
+  func rename(to newName: String, directory newDirectory: String) throws(VectorError) -> Collection {
+    var manifest = manifest
+    manifest.schema.name = newName
+    let renamed = try Collection(directory: newDirectory, readOnly: readOnly, manifest: manifest)
+    try renamed.writeManifest()
+    return renamed
+  }
+
+  // MARK: - Reads
+
+  private func requireLoaded() throws(VectorError) -> CollectionData {
+    guard manifest.loaded else { throw .collectionNotLoaded(layout.schema.name) }
+    return try materialize()
+  }
+
+  private func compileFilter(_ text: String) throws(VectorError) -> CompiledFilter? {
+    let expression: FilterExpression
+    let filter: CompiledFilter
+    do {
+      expression = try FilterExpression.parse(text, schema: layout.schema)
+      filter = try CompiledFilter(expression, schema: layout.schema)
+    } catch {
+      throw .filter(error)
+    }
+    return filter.matchesEverything ? nil : filter
+  }
+
+  /// The segments to read: those of the named partitions, or all.
+  private func segments(in partitions: [String], data: CollectionData) throws(VectorError) -> [Segment] {
+    guard !partitions.isEmpty else { return data.segments }
+    for name in partitions where !manifest.partitions.contains(name) {
+      throw .partitionNotFound(collection: layout.schema.name, partition: name)
+    }
+    let wanted = Set(partitions)
+    return data.segments.filter { wanted.contains($0.partition) }
+  }
+
+  /// A reader for one row's fields in the filter's slot order.
+  private func slotReader(_ filter: CompiledFilter) -> [(Segment, Int) -> Value] {
+    let layout = layout
+    return filter.fieldSlots.map { name -> (Segment, Int) -> Value in
+      if name == layout.primary.name { return { $0.primaryKeys[$1].value } }
+      if let column = layout.scalarColumn(name) { return { $0.scalars[column][$1] } }
+      if name == CollectionSchema.dynamicFieldName { return { $0.dynamic[$1] } }
+      if let column = layout.vectorColumn(name) { return { .floatVector($0.vector(column: column, row: $1)) } }
+      return { _, _ in .null }
+    }
+  }
+
+  /// Which rows of `segment` are live and pass the filter.
+  private func allowedRows(_ segment: Segment, filter: CompiledFilter?, readers: [(Segment, Int) -> Value]) -> [Bool] {
+    var allowed = segment.deleted.map { !$0 }
+    guard let filter else { return allowed }
+    for row in 0..<segment.count where allowed[row] {
+      allowed[row] = filter.matches { readers[$0](segment, row) }
+    }
+    return allowed
+  }
+
+  private func matchingRows(filter text: String, partitions: [String]) throws(VectorError) -> [RowLocation] {
+    let data = try materialize()
+    let filter = try compileFilter(text)
+    let readers = filter.map(slotReader) ?? []
+    var result: [RowLocation] = []
+    for segment in try segments(in: partitions, data: data) {
+      let allowed = allowedRows(segment, filter: filter, readers: readers)
+      for row in 0..<segment.count where allowed[row] { result.append(RowLocation(segment: segment, row: row)) }
+    }
+    return result
+  }
+
+  /// Resolves output field names: `*` is every field, unknown names are dynamic keys when allowed.
+  private func outputPlan(_ names: [String]) throws(VectorError) -> (fields: [String], allDynamic: Bool) {
+    var fields: [String] = []
+    var allDynamic = false
+    for name in names {
+      let trimmed = name.trimmingCharacters(in: .whitespaces)
+      if trimmed.isEmpty { continue }
+      if trimmed == "*" {
+        fields.append(contentsOf: layout.schema.fields.map(\.name))
+        allDynamic = layout.hasDynamicField
+      } else if layout.schema.field(named: trimmed) != nil || trimmed == CollectionSchema.dynamicFieldName {
+        fields.append(trimmed)
+      } else if layout.hasDynamicField {
+        fields.append(trimmed)
+      } else {
+        throw .invalidArgument("field \(trimmed) not exist")
+      }
+    }
+    var seen = Set<String>()
+    fields = fields.filter { seen.insert($0).inserted }
+    if !fields.contains(layout.primary.name) { fields.insert(layout.primary.name, at: 0) }
+    return (fields, allDynamic)
+  }
+
+  private func outputRow(_ segment: Segment, _ row: Int, plan: (fields: [String], allDynamic: Bool)) -> Row {
+    var result: Row = [:]
+    let dynamic = segment.dynamic[row]
+    for name in plan.fields {
+      if layout.schema.field(named: name) != nil || name == CollectionSchema.dynamicFieldName {
+        result[name] = segment.value(field: name, row: row, layout: layout)
+      } else if case .json(let object) = dynamic, let member = object[name] {
+        result[name] = Value(json: member)
+      }
+    }
+    if plan.allDynamic, case .json(.object(let members)) = dynamic {
+      for (key, member) in members where result[key] == nil { result[key] = Value(json: member) }
+    }
+    return result
+  }
+
+  func query(_ request: QueryRequest) throws(VectorError) -> [Row] {
+    let data = try requireLoaded()
+    let trimmedOutputs = request.outputFields.map { $0.replacingOccurrences(of: " ", with: "").lowercased() }
+    if trimmedOutputs.contains("count(*)") {
+      guard request.outputFields.count == 1 else {
+        throw .invalidArgument("count entities with pagination or other output fields is not allowed")
+      }
+      return [["count(*)": .int(Int64(try count(filter: request.filter, partitions: request.partitions)))]]
+    }
+    if request.filter.trimmingCharacters(in: .whitespaces).isEmpty && request.limit == nil {
+      throw .invalidArgument("empty expression should be used with limit")
+    }
+    if let limit = request.limit, limit < 0 || limit > 16384 {
+      throw .invalidArgument("limit should be in range [1, 16384], but got \(limit)")
+    }
+    guard request.offset >= 0 else { throw .invalidArgument("offset should be non-negative, got \(request.offset)") }
+    let plan = try outputPlan(request.outputFields)
+    let filter = try compileFilter(request.filter)
+    let readers = filter.map(slotReader) ?? []
+    var skipped = 0
+    var rows: [Row] = []
+    let limit = request.limit ?? Int.max
+    outer: for segment in try segments(in: request.partitions, data: data) {
+      for row in 0..<segment.count where !segment.deleted[row] {
+        if let filter, !filter.matches({ readers[$0](segment, row) }) { continue }
+        if skipped < request.offset {
+          skipped += 1
+          continue
+        }
+        rows.append(outputRow(segment, row, plan: plan))
+        if rows.count >= limit { break outer }
+      }
+    }
+    return rows
+  }
+
+  func count(filter: String, partitions: [String]) throws(VectorError) -> Int {
+    let data = try requireLoaded()
+    if compileFilterIsEmpty(filter) {
+      return try segments(in: partitions, data: data).reduce(0) { $0 + $1.liveCount }
+    }
+    return try matchingRows(filter: filter, partitions: partitions).count
+  }
+
+  private func compileFilterIsEmpty(_ text: String) -> Bool {
+    text.allSatisfy(\.isWhitespace)
+  }
+
+  func get(ids: [PrimaryKey], outputFields: [String]) throws(VectorError) -> [Row] {
+    let data = try requireLoaded()
+    let plan = try outputPlan(outputFields)
+    return ids.compactMap { key in
+      data.primaryIndex[key].map { outputRow($0.segment, $0.row, plan: plan) }
+    }
+  }
+
+  func search(_ request: SearchRequest) throws(VectorError) -> [[SearchHit]] {
+    let data = try requireLoaded()
+    let field: FieldSchema
+    if let name = request.vectorField {
+      guard let named = layout.schema.field(named: name), named.type == .floatVector else {
+        throw .invalidArgument("field \(name) is not a vector field of collection \(layout.schema.name)")
+      }
+      field = named
+    } else {
+      guard layout.vectorFields.count == 1, let only = layout.vectorFields.first else {
+        throw .invalidArgument(
+          "collection \(layout.schema.name) has several vector fields (\(layout.vectorFields.map(\.name).joined(separator: ", "))); name the one to search"
+        )
+      }
+      field = only
+    }
+    let column = layout.vectorColumn(field.name)!
+    let dim = field.dim ?? 0
+    for (offset, vector) in request.vectors.enumerated() where vector.count != dim {
+      throw .invalidArgument(
+        "the dim (\(vector.count)) of query vector \(offset + 1) does not match field \(field.name)'s dim (\(dim))")
+    }
+    let index = manifest.indexes.first { $0.fieldName == field.name }
+    let metric: Metric
+    switch (index?.metric, request.metric) {
+    case (let indexed?, let asked?) where indexed != asked:
+      throw .invalidArgument(
+        "metric type not match: invalid parameter[expected=\(indexed.rawValue)][actual=\(asked.rawValue)]")
+    case (let indexed?, _): metric = indexed
+    case (nil, let asked?): metric = asked
+    case (nil, nil): metric = .cosine
+    }
+    guard (1...16384).contains(request.topK) else {
+      throw .invalidArgument("topk [\(request.topK)] is invalid, it should be in range [1, 16384]")
+    }
+    guard request.offset >= 0, request.topK + request.offset <= 16384 else {
+      throw .invalidArgument("topk + offset should be in range [1, 16384], but got \(request.topK + request.offset)")
+    }
+    let plan = try outputPlan(request.outputFields)
+    let filter = try compileFilter(request.filter)
+    let readers = filter.map(slotReader) ?? []
+    let segments = try segments(in: request.partitions, data: data)
+    let masks = segments.map { allowedRows($0, filter: filter, readers: readers) }
+    let scan = FlatScan(
+      segments: segments, masks: masks, column: column, dim: dim, metric: metric,
+      k: request.topK + request.offset)
+    let ranked = scan.run(queries: request.vectors)
+    return ranked.map { candidates in
+      candidates.dropFirst(request.offset).map { candidate in
+        let segment = segments[Int(candidate.segment)]
+        let row = Int(candidate.row)
+        return SearchHit(
+          id: segment.primaryKeys[row], distance: candidate.distance,
+          fields: outputRow(segment, row, plan: plan).filter {
+            $0.key != layout.primary.name || request.outputFields.contains($0.key)
+          })
+      }
+    }
+  }
+}
+
+/// Turns storage-layer errors into the backend's errors (they already name the file).
+enum StorageCall {
+  static func run<T>(_ body: () throws -> T) throws(VectorError) -> T {
+    do {
+      return try body()
+    } catch let error as StorageError {
+      switch error {
+      case .locked: throw .locked(error.description)
+      case .corrupt, .unsupportedVersion: throw .corrupt(error.description)
+      default: throw .io(error.description)
+      }
+    } catch let error as VectorError {
+      throw error
+    } catch {
+      throw .io("\(error)")
+    }
+  }
+}

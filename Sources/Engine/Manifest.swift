@@ -1,0 +1,107 @@
+import Model
+
+/// A collection's durable description: schema, partitions, sealed segments, indexes, load state,
+/// and the write-ahead-log position that the segments already hold.
+///
+/// Written atomically as a checksummed JSON document; replacing it is the commit point of a flush.
+struct Manifest: Sendable {
+  struct SegmentEntry: Sendable, Hashable {
+    var id: Int
+    var partition: String
+    var rows: Int
+    var deleted: Int
+  }
+
+  var schema: CollectionSchema
+  var partitions: [String]
+  var segments: [SegmentEntry]
+  /// Every log record with a sequence number up to this one is in the segments.
+  var checkpoint: UInt64
+  var nextSegmentID: Int
+  var nextAutoID: Int64
+  var loaded: Bool
+  var indexes: [IndexSpec]
+  var createdAt: Int64
+
+  init(schema: CollectionSchema, createdAt: Int64) {
+    self.schema = schema
+    partitions = [PartitionInfo.defaultName]
+    segments = []
+    checkpoint = 0
+    nextSegmentID = 1
+    // Milvus's generated ids are large timestamp-derived numbers; start from the clock the same way.
+    nextAutoID = createdAt << 16
+    loaded = true
+    indexes = []
+    self.createdAt = createdAt
+  }
+
+  /// Live entities in flushed segments.
+  var flushedEntityCount: Int { segments.reduce(0) { $0 + $1.rows - $1.deleted } }
+
+  var json: JSONValue {
+    .object([
+      "schema": schema.describeJSON(),
+      "partitions": .array(partitions.map(JSONValue.string)),
+      "segments": .array(
+        segments.map {
+          .object([
+            "id": .int(Int64($0.id)), "partition": .string($0.partition), "rows": .int(Int64($0.rows)),
+            "deleted": .int(Int64($0.deleted)),
+          ])
+        }),
+      "checkpoint": .int(Int64(bitPattern: checkpoint)),
+      "next_segment_id": .int(Int64(nextSegmentID)),
+      "next_auto_id": .int(nextAutoID),
+      "loaded": .bool(loaded),
+      "indexes": .array(indexes.map(Manifest.indexJSON)),
+      "created_at": .int(createdAt),
+    ])
+  }
+
+  static func indexJSON(_ spec: IndexSpec) -> JSONValue {
+    .object([
+      "field_name": .string(spec.fieldName), "index_name": .string(spec.indexName),
+      "index_type": .string(spec.indexType), "metric_type": .string(spec.metric.rawValue),
+      "params": .object(spec.params),
+    ])
+  }
+
+  /// Reads a manifest; `reason` in the thrown error says which key is wrong.
+  init(json: JSONValue) throws(VectorError) {
+    func fail(_ key: String) -> VectorError { .corrupt("the manifest's \"\(key)\" is missing or malformed") }
+    guard let schemaJSON = json["schema"] else { throw fail("schema") }
+    schema = try CollectionSchema(describeJSON: schemaJSON)
+    guard case .array(let partitionValues)? = json["partitions"] else { throw fail("partitions") }
+    partitions = partitionValues.compactMap { if case .string(let name) = $0 { name } else { nil } }
+    guard case .array(let segmentValues)? = json["segments"] else { throw fail("segments") }
+    var segments: [SegmentEntry] = []
+    for value in segmentValues {
+      guard case .int(let id)? = value["id"], case .string(let partition)? = value["partition"],
+        case .int(let rows)? = value["rows"], case .int(let deleted)? = value["deleted"]
+      else { throw fail("segments") }
+      segments.append(SegmentEntry(id: Int(id), partition: partition, rows: Int(rows), deleted: Int(deleted)))
+    }
+    self.segments = segments
+    guard case .int(let checkpoint)? = json["checkpoint"] else { throw fail("checkpoint") }
+    self.checkpoint = UInt64(bitPattern: checkpoint)
+    guard case .int(let nextSegmentID)? = json["next_segment_id"] else { throw fail("next_segment_id") }
+    self.nextSegmentID = Int(nextSegmentID)
+    guard case .int(let nextAutoID)? = json["next_auto_id"] else { throw fail("next_auto_id") }
+    self.nextAutoID = nextAutoID
+    guard case .bool(let loaded)? = json["loaded"] else { throw fail("loaded") }
+    self.loaded = loaded
+    guard case .array(let indexValues)? = json["indexes"] else { throw fail("indexes") }
+    var indexes: [IndexSpec] = []
+    for value in indexValues {
+      guard case .string(let field)? = value["field_name"], case .string(let name)? = value["index_name"],
+        case .string(let type)? = value["index_type"], case .string(let metricName)? = value["metric_type"],
+        let metric = Metric(name: metricName), case .object(let params)? = value["params"]
+      else { throw fail("indexes") }
+      indexes.append(IndexSpec(fieldName: field, indexName: name, indexType: type, metric: metric, params: params))
+    }
+    self.indexes = indexes
+    guard case .int(let createdAt)? = json["created_at"] else { throw fail("created_at") }
+    self.createdAt = createdAt
+  }
+}

@@ -1,0 +1,433 @@
+import ArgumentParser
+import DataFormats
+import Foundation
+import Model
+
+/// Parsing of the small languages on the command line: vectors, ids, `k=v` parameters.
+enum Arguments {
+  /// `[0.1, 0.2]` → one vector; `[[…], […]]` → several.
+  static func vectors(_ text: String) throws -> [[Float]] {
+    let json: JSONValue
+    do {
+      json = try JSONValue.parse(text)
+    } catch {
+      throw UserError("--vector is not a JSON array of numbers: \(error)")
+    }
+    func vector(_ value: JSONValue) throws -> [Float] {
+      guard case .array(let elements) = value, !elements.isEmpty else {
+        throw UserError("--vector must be a non-empty JSON array of numbers, like [0.1, 0.2]")
+      }
+      return try elements.map {
+        guard let number = $0.numberValue else { throw UserError("--vector holds a non-number: \($0.jsonText)") }
+        return Float(number)
+      }
+    }
+    if case .array(let elements) = json, case .array? = elements.first {
+      return try elements.map(vector)
+    }
+    return [try vector(json)]
+  }
+
+  /// `ef=64,nprobe=8` → `["ef": 64, "nprobe": 8]`; values are JSON where they parse, strings otherwise.
+  static func parameters(_ text: String) throws -> [String: JSONValue] {
+    var result: [String: JSONValue] = [:]
+    for item in text.split(separator: ",") {
+      let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+      guard parts.count == 2, !parts[0].isEmpty else {
+        throw UserError("parameter '\(item)' should look like name=value, e.g. ef=64")
+      }
+      result[parts[0]] = (try? JSONValue.parse(parts[1])) ?? .string(parts[1])
+    }
+    return result
+  }
+
+  /// A primary key typed by the schema's primary field.
+  static func primaryKey(_ text: String, schema: CollectionSchema) throws -> PrimaryKey {
+    if schema.primaryField?.type == .int64 {
+      guard let number = Int64(text.trimmingCharacters(in: .whitespaces)) else {
+        throw UserError("'\(text)' is not an Int64 primary key")
+      }
+      return .int(number)
+    }
+    return .string(text)
+  }
+
+  static func onlyVectorField(_ schema: CollectionSchema) throws -> String {
+    let fields = schema.vectorFields
+    guard fields.count == 1 else {
+      throw UserError(
+        "collection \(schema.name) has several vector fields (\(fields.map(\.name).joined(separator: ", "))); choose one with --field"
+      )
+    }
+    return fields[0].name
+  }
+
+  static func fieldList(_ text: String?) -> [String] {
+    (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+  }
+}
+
+struct Import: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Import entities from JSON lines, CSV, .fvecs or .npy.",
+    discussion: """
+      The whole file is checked first; a bad row is reported with its line number and nothing is written.
+      JSON lines: one object per line with the schema's fields (extra keys go to the dynamic field).
+      CSV: a header naming fields; vectors, arrays and JSON as JSON text in their cells.
+      .fvecs / .npy (float32, 2-D): vectors only, for collections with an auto_id primary key.
+      """)
+
+  @OptionGroup var backend: BackendOptions
+  @Argument(help: "The collection.") var name: String
+  @Argument(help: "The file to import.") var file: String
+  @Option(help: "jsonl, csv, fvecs or npy (default: from the file's extension).") var format: String?
+  @Option(help: "The partition to write into.") var partition: String?
+  @Option(name: .customLong("vector-field"), help: "Vector field for .fvecs/.npy (default: the only one).")
+  var vectorField: String?
+  @Option(name: .customLong("batch-size"), help: "Entities per write.") var batchSize = 2000
+  @Flag(help: "Replace entities whose primary key exists (upsert) instead of refusing them.") var upsert = false
+
+  func run() async throws {
+    let importFormat: ImportFormat?
+    if let format {
+      guard let parsed = ImportFormat(name: format) else {
+        throw UserError("unknown format \(format); use jsonl, csv, fvecs or npy")
+      }
+      importFormat = parsed
+    } else {
+      importFormat = nil
+    }
+    guard batchSize > 0 else { throw UserError("--batch-size must be positive") }
+    try await withBackend(backend, writable: true) { store in
+      let schema = try await store.describeCollection(name)
+      // Pass 1: read and check every row, so that a bad row writes nothing.
+      var checker = try openReader(format: importFormat, schema: schema)
+      var total = 0
+      var seenKeys = Set<PrimaryKey>()
+      while let batch = try checker.nextBatch(maxRows: batchSize) {
+        if let primary = schema.primaryField, !primary.autoID {
+          for (offset, row) in batch.enumerated() {
+            guard let value = row[primary.name], let key = Self.key(value) else { continue }
+            guard seenKeys.insert(key).inserted else {
+              throw UserError("\(file): row \(total + offset + 1): primary key \(key) appears twice in the file")
+            }
+          }
+        }
+        total += batch.count
+        Console.progress("checking \(file): \(total) rows, \(percent(checker))%")
+      }
+      Console.endProgress()
+      // Pass 2: write in batches; if the store refuses one (e.g. an existing primary key), undo the
+      // batches already written so the import is all or nothing.
+      var reader = try openReader(format: importFormat, schema: schema)
+      var written: [PrimaryKey] = []
+      var done = 0
+      do {
+        while let batch = try reader.nextBatch(maxRows: batchSize) {
+          let result =
+            upsert
+            ? try await store.upsert(name, rows: batch, partition: partition)
+            : try await store.insert(name, rows: batch, partition: partition)
+          if !upsert { written.append(contentsOf: result.ids) }
+          done += batch.count
+          Console.progress("importing \(file): \(done)/\(total) rows")
+        }
+      } catch {
+        Console.endProgress()
+        if !written.isEmpty { _ = try? await store.delete(name, ids: written, partition: partition) }
+        if let vectorError = error as? VectorError, case .invalidArgument(let message) = vectorError {
+          throw UserError("\(file): nothing imported: \(message)")
+        }
+        throw error
+      }
+      Console.endProgress()
+      Console.info("imported \(done) entities into \(name)")
+    }
+  }
+
+  private static func key(_ value: Value) -> PrimaryKey? {
+    switch value {
+    case .int(let number): return .int(number)
+    case .string(let text): return .string(text)
+    default: return nil
+    }
+  }
+
+  private func percent(_ reader: RowReader) -> Int {
+    reader.totalBytes > 0 ? Int(reader.bytesRead * 100 / reader.totalBytes) : 100
+  }
+
+  private func openReader(format: ImportFormat?, schema: CollectionSchema) throws -> RowReader {
+    do {
+      return try RowReader(path: file, format: format, schema: schema, vectorField: vectorField)
+    } catch {
+      throw UserError(error.description)
+    }
+  }
+}
+
+struct Insert: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Insert (or upsert) entities given as JSON on the command line.",
+    discussion:
+      #"vscope insert docs '{"id": 1, "vector": [0.1, 0.2], "genre": "jazz"}'  (an object or an array of objects)"#)
+
+  @OptionGroup var backend: BackendOptions
+  @OptionGroup var output: OutputOptions
+  @Argument(help: "The collection.") var name: String
+  @Argument(help: "A JSON object or array of objects.") var entities: String
+  @Option(help: "The partition to write into.") var partition: String?
+  @Flag(help: "Replace entities whose primary key exists.") var upsert = false
+
+  func run() async throws {
+    let json: JSONValue
+    do {
+      json = try JSONValue.parse(entities)
+    } catch {
+      throw UserError("the entities are not valid JSON: \(error)")
+    }
+    let objects: [JSONValue]
+    switch json {
+    case .object: objects = [json]
+    case .array(let elements): objects = elements
+    default: throw UserError("give a JSON object or an array of objects")
+    }
+    let rows: [Row] = try objects.map {
+      guard case .object(let members) = $0 else { throw UserError("every entity must be a JSON object") }
+      return members.mapValues(Value.init(json:))
+    }
+    try await withBackend(backend, writable: true) { store in
+      let result =
+        upsert
+        ? try await store.upsert(name, rows: rows, partition: partition)
+        : try await store.insert(name, rows: rows, partition: partition)
+      if output.json {
+        Console.printJSON(
+          .object([
+            "insert_count": .int(Int64(result.insertCount)), "upsert_count": .int(Int64(result.upsertCount)),
+            "ids": .array(result.ids.map(Format.json)),
+          ]))
+      } else {
+        Console.info(
+          "\(upsert ? "upserted" : "inserted") \(result.ids.count) entities: \(result.ids.map(\.description).joined(separator: ", "))"
+        )
+      }
+    }
+  }
+}
+
+struct Delete: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Delete entities by primary key or by filter.")
+
+  @OptionGroup var backend: BackendOptions
+  @OptionGroup var output: OutputOptions
+  @Argument(help: "The collection.") var name: String
+  @Option(help: "Comma-separated primary keys.") var ids: String?
+  @Option(help: "A filter expression; every match is deleted.") var filter: String?
+  @Option(help: "Only in this partition.") var partition: String?
+
+  func validate() throws {
+    if (ids == nil) == (filter == nil) { throw ValidationError("give either --ids or --filter") }
+  }
+
+  func run() async throws {
+    try await withBackend(backend, writable: true) { store in
+      let result: MutationResult
+      if let ids {
+        let schema = try await store.describeCollection(name)
+        let keys = try ids.split(separator: ",").map { try Arguments.primaryKey(String($0), schema: schema) }
+        result = try await store.delete(name, ids: keys, partition: partition)
+      } else {
+        result = try await store.delete(name, filter: filter ?? "", partition: partition)
+      }
+      if output.json {
+        Console.printJSON(.object(["delete_count": .int(Int64(result.deleteCount))]))
+      } else {
+        Console.info("deleted \(result.deleteCount) entities")
+      }
+    }
+  }
+}
+
+struct Query: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Query entities with a filter expression.")
+
+  @OptionGroup var backend: BackendOptions
+  @OptionGroup var output: OutputOptions
+  @Argument(help: "The collection.") var name: String
+  @Option(help: #"A Milvus filter, e.g. 'genre in ["jazz","soul"] and year > 1990'."#) var filter = ""
+  @Option(help: "Comma-separated output fields; * for all; count(*) to count.") var fields: String?
+  @Option(help: "At most this many entities.") var limit = 10
+  @Option(help: "Skip this many matches first.") var offset = 0
+  @Option(help: "Comma-separated partitions.") var partitions: String?
+
+  func run() async throws {
+    try await withBackend(backend, writable: false) { store in
+      let request = QueryRequest(
+        collection: name, filter: filter, outputFields: Arguments.fieldList(fields), limit: limit, offset: offset,
+        partitions: Arguments.fieldList(partitions))
+      let rows = try await store.query(request)
+      if output.json {
+        Console.printJSON(.array(rows.map(Format.json)))
+        return
+      }
+      let schema = try await store.describeCollection(name)
+      print(Self.table(rows, schema: schema).render())
+    }
+  }
+
+  /// Rows as a table: schema fields in schema order, then dynamic keys in name order.
+  static func table(_ rows: [Row], schema: CollectionSchema, leading: [String] = [], leadingCells: [[String]] = [])
+    -> TextTable
+  {
+    let names = Set(rows.flatMap(\.keys))
+    var columns = schema.fields.map(\.name).filter(names.contains)
+    columns += names.subtracting(columns).sorted()
+    var table = TextTable(leading + columns.map { $0.uppercased() })
+    for (index, row) in rows.enumerated() {
+      table.add((index < leadingCells.count ? leadingCells[index] : []) + columns.map { Format.cell(row[$0]) })
+    }
+    return table
+  }
+}
+
+struct Count: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Count entities (count(*)), optionally matching a filter.")
+
+  @OptionGroup var backend: BackendOptions
+  @OptionGroup var output: OutputOptions
+  @Argument(help: "The collection.") var name: String
+  @Option(help: "A filter expression.") var filter = ""
+
+  func run() async throws {
+    try await withBackend(backend, writable: false) { store in
+      let count = try await store.count(name, filter: filter, partitions: [])
+      if output.json {
+        Console.printJSON(.object(["count(*)": .int(Int64(count))]))
+      } else {
+        print(count)
+      }
+    }
+  }
+}
+
+struct Search: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Similarity search by a vector or by an existing entity (more like this).",
+    discussion: """
+      Distances are as Milvus reports them: L2 is the squared distance (smaller is closer),
+      IP and COSINE are similarities (larger is closer).
+      """)
+
+  @OptionGroup var backend: BackendOptions
+  @OptionGroup var output: OutputOptions
+  @Argument(help: "The collection.") var name: String
+  @Option(help: "A query vector as a JSON array, or an array of them.") var vector: String?
+  @Option(help: "Search with the vector of the entity with this primary key.") var like: String?
+  @Option(name: .customLong("top-k"), help: "Neighbours per query.") var topK = 10
+  @Option(help: "A filter expression applied before ranking.") var filter = ""
+  @Option(help: "Search parameters, e.g. ef=64 or nprobe=16.") var params: String?
+  @Option(help: "Metric: L2, IP or COSINE (default: the index's).") var metric: String?
+  @Option(help: "The vector field (default: the only one).") var field: String?
+  @Option(help: "Comma-separated output fields; * for all.") var fields: String?
+  @Option(help: "Comma-separated partitions.") var partitions: String?
+  @Option(help: "Skip this many neighbours first.") var offset = 0
+
+  func validate() throws {
+    if (vector == nil) == (like == nil) { throw ValidationError("give either --vector '[…]' or --like ID") }
+  }
+
+  func run() async throws {
+    let metricValue = try metric.map { name in
+      guard let parsed = Metric(name: name) else { throw UserError("unknown metric \(name); use L2, IP or COSINE") }
+      return parsed
+    }
+    let parameters = try Arguments.parameters(params ?? "")
+    try await withBackend(backend, writable: false) { store in
+      let schema = try await store.describeCollection(name)
+      let fieldName = try field ?? Arguments.onlyVectorField(schema)
+      var queries: [[Float]]
+      if let vector {
+        queries = try Arguments.vectors(vector)
+      } else {
+        let key = try Arguments.primaryKey(like ?? "", schema: schema)
+        let rows = try await store.get(name, ids: [key], outputFields: [fieldName])
+        guard case .floatVector(let found)? = rows.first?[fieldName] else {
+          throw UserError("no entity with primary key \(key) in \(name)")
+        }
+        queries = [found]
+      }
+      let request = SearchRequest(
+        collection: name, vectors: queries, vectorField: fieldName, metric: metricValue, topK: topK,
+        params: parameters, filter: filter, outputFields: Arguments.fieldList(fields),
+        partitions: Arguments.fieldList(partitions), offset: offset)
+      let results = try await store.search(request)
+      if output.json {
+        Console.printJSON(
+          .array(
+            results.map { hits in
+              .array(
+                hits.map {
+                  .object([
+                    "id": Format.json($0.id), "distance": .double(Double($0.distance)),
+                    "entity": Format.json($0.fields),
+                  ])
+                })
+            }))
+        return
+      }
+      for (index, hits) in results.enumerated() {
+        if results.count > 1 { print("query \(index + 1):") }
+        let rows = hits.map(\.fields)
+        let leading = hits.enumerated().map {
+          [String($0.offset + 1 + offset), $0.element.id.description, Format.distance($0.element.distance)]
+        }
+        print(Query.table(rows, schema: schema, leading: ["RANK", "ID", "DISTANCE"], leadingCells: leading).render())
+      }
+    }
+  }
+}
+
+struct Export: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Export entities as JSON lines (one object per line), every field by default.")
+
+  @OptionGroup var backend: BackendOptions
+  @Argument(help: "The collection.") var name: String
+  @Option(help: "Only entities matching this filter.") var filter = ""
+  @Option(help: "Comma-separated fields (default: all).") var fields: String?
+  @Option(name: .shortAndLong, help: "Write to this file instead of stdout.") var output: String?
+
+  func run() async throws {
+    try await withBackend(backend, writable: false) { store in
+      let schema = try await store.describeCollection(name)
+      let handle: FileHandle
+      if let output {
+        guard FileManager.default.createFile(atPath: output, contents: nil) else {
+          throw UserError("cannot create \(output)")
+        }
+        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+      } else {
+        handle = FileHandle.standardOutput
+      }
+      var writer = JSONLinesWriter(fileHandle: handle, schema: schema)
+      let total = try await store.count(name, filter: filter, partitions: [])
+      let outputFields = fields.map { Arguments.fieldList($0) } ?? ["*"]
+      let page = 4096
+      var offset = 0
+      while offset < total {
+        let rows = try await store.query(
+          QueryRequest(collection: name, filter: filter, outputFields: outputFields, limit: page, offset: offset))
+        if rows.isEmpty { break }
+        try writer.write(rows)
+        offset += rows.count
+        if output != nil { Console.progress("exporting \(name): \(offset)/\(total)") }
+      }
+      try writer.flush()
+      if output != nil {
+        Console.endProgress()
+        Console.info("exported \(offset) entities to \(output!)")
+      }
+    }
+  }
+}

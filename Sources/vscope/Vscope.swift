@@ -1,0 +1,117 @@
+import ArgumentParser
+import DataFormats
+import Engine
+import Foundation
+import Model
+
+/// `vscope`: a terminal explorer for vector collections, and a scriptable CLI over the same protocol.
+@main
+struct Vscope: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "vscope",
+    abstract: "Explore vector collections: the embedded store or a Milvus server.",
+    discussion: """
+      Every subcommand works on the embedded store in $XDG_DATA_HOME/vscope (or ~/.local/share/vscope);
+      --data DIR picks another. Add --json for one JSON document on stdout; messages go to stderr.
+      Exit codes: 0 ok, 1 a problem you can fix (the message says what), 2 an internal failure.
+      """,
+    version: EmbeddedBackend.version,
+    subcommands: [
+      Collections.self, Describe.self, Create.self, Drop.self, Rename.self, Import.self, Export.self, Insert.self,
+      Delete.self, Query.self, Count.self, Search.self, Load.self, Release.self, IndexCommand.self,
+      Partitions.self, Databases.self,
+    ]
+  )
+
+  @OptionGroup var backend: BackendOptions
+
+  func run() async throws {
+    // The explorer arrives with its own issue; until then the root command explains itself.
+    print(Vscope.helpMessage())
+  }
+
+  /// Parses, runs, and maps failures onto the documented exit codes.
+  static func main() async {
+    let command: ParsableCommand
+    do {
+      command = try parseAsRoot()
+    } catch {
+      let code = exitCode(for: error)
+      let message = fullMessage(for: error)
+      if code == .success {
+        if !message.isEmpty { print(message) }
+        Foundation.exit(0)
+      }
+      FileHandle.standardError.write(Data((message + "\n").utf8))
+      Foundation.exit(1)
+    }
+    do {
+      if var asyncCommand = command as? AsyncParsableCommand {
+        try await asyncCommand.run()
+      } else {
+        var syncCommand = command
+        try syncCommand.run()
+      }
+      Foundation.exit(0)
+    } catch let error as VectorError {
+      Console.error(error.description)
+      Foundation.exit(error.isUserError ? 1 : 2)
+    } catch let error as ImportError {
+      Console.error(error.description)
+      Foundation.exit(1)
+    } catch let error as UserError {
+      Console.error(error.message)
+      Foundation.exit(1)
+    } catch let error as ExitCode {
+      Foundation.exit(error.rawValue)
+    } catch {
+      if exitCode(for: error) == .success { Foundation.exit(0) }
+      Console.error("\(error)")
+      Foundation.exit(2)
+    }
+  }
+}
+
+/// A problem the user can fix, reported as one line with exit code 1.
+struct UserError: Error {
+  var message: String
+  init(_ message: String) { self.message = message }
+}
+
+/// Where the data lives.
+struct BackendOptions: ParsableArguments {
+  @Option(name: .long, help: "The embedded store's directory (default: $XDG_DATA_HOME/vscope).")
+  var data: String?
+
+  @Option(name: .long, help: "The database to use.")
+  var db: String?
+
+  /// Opens the embedded store; read-only commands take no lock, so they run beside a writer.
+  func open(writable: Bool) async throws -> EmbeddedBackend {
+    let directory = data ?? EmbeddedBackend.defaultDirectory()
+    let backend = try EmbeddedBackend(directory: directory, readOnly: !writable)
+    if let db { try await backend.useDatabase(db) }
+    return backend
+  }
+}
+
+/// `--json` for scripts.
+struct OutputOptions: ParsableArguments {
+  @Flag(name: .long, help: "Print one JSON document on stdout instead of a table.")
+  var json = false
+}
+
+/// Runs `body` with an open backend and closes it (flushing, releasing the lock) on every path.
+func withBackend<T>(
+  _ options: BackendOptions, writable: Bool, _ body: (EmbeddedBackend) async throws -> T
+) async throws -> T {
+  let backend = try await options.open(writable: writable)
+  do {
+    let result = try await body(backend)
+    await backend.close()
+    return result
+  } catch {
+    await backend.close()
+    throw error
+  }
+}
