@@ -1,3 +1,5 @@
+import Model
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -5,14 +7,14 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Model
 
 /// A row source reading RFC 4180 CSV: a header row naming fields, then one record per row.
 ///
 /// Quoted cells may hold commas, doubled quotes and line breaks; lines may end in CRLF.
 /// Vector, JSON and Array cells hold JSON text (`"[0.1, 0.2]"`). An empty cell is null (so a
-/// nullable field gets null and a field with a default gets its default), except that a quoted
-/// empty cell (`""`) of a VarChar field is the empty string. Columns not in the schema are
+/// nullable field gets null and a field with a default gets its default), except that a VarChar
+/// cell is the empty string when quoted (`""`) or when the field is neither nullable nor has a
+/// default. Bool cells are `true` or `false` in any case; numbers may have spaces around them. Columns not in the schema are
 /// dynamic keys (when the dynamic field is enabled): their cells are read as JSON when they
 /// parse as JSON and as strings otherwise, and empty cells are left out; a `$meta` column holds
 /// a JSON object of dynamic keys.
@@ -128,6 +130,7 @@ final class CSVSource: RowSource {
     let buffer = input.buffer
     let start = input.start
     let end = input.end
+    if start >= end { return nil }
     var pos = start
     var state = State.cellStart
     var newlines = 0
@@ -250,10 +253,14 @@ final class CSVSource: RowSource {
       case .dynamic(let key):
         guard cell.end > cell.start else { continue }
         let value: Value
-        if let json = try? JSONValue.parse(utf8: UnsafeBufferPointer(start: buffer + cell.start, count: cell.end - cell.start)) {
+        if let json = try? JSONValue.parse(
+          utf8: UnsafeBufferPointer(start: buffer + cell.start, count: cell.end - cell.start))
+        {
           value = Value(json: json)
         } else {
-          value = .string(String(decoding: UnsafeBufferPointer(start: buffer + cell.start, count: cell.end - cell.start), as: UTF8.self))
+          value = .string(
+            String(
+              decoding: UnsafeBufferPointer(start: buffer + cell.start, count: cell.end - cell.start), as: UTF8.self))
         }
         builder.setDynamic(key, value)
       case .meta:
@@ -280,7 +287,7 @@ enum CSVCells {
     _ buffer: UnsafePointer<UInt8>, _ start: Int, _ end: Int, quoted: Bool, field: FieldSchema
   ) throws(RowProblem) -> Value {
     if field.type == .varChar {
-      if start == end && !quoted { return .null }
+      if start == end && !quoted && (field.nullable || field.defaultValue != nil) { return .null }
       return .string(String(decoding: UnsafeBufferPointer(start: buffer + start, count: end - start), as: UTF8.self))
     }
     var from = start
@@ -320,7 +327,9 @@ enum CSVCells {
     }
   }
 
-  static func json(_ buffer: UnsafePointer<UInt8>, _ start: Int, _ end: Int, name: String) throws(RowProblem) -> JSONValue {
+  static func json(_ buffer: UnsafePointer<UInt8>, _ start: Int, _ end: Int, name: String) throws(RowProblem)
+    -> JSONValue
+  {
     do {
       return try JSONValue.parse(utf8: UnsafeBufferPointer(start: buffer + start, count: end - start))
     } catch {

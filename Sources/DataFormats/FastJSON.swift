@@ -145,25 +145,45 @@ struct FastJSON {
       pos += 1
       return out
     }
+    let base = self.base
+    let end = self.end
     while true {
-      skipWhitespace()
-      guard pos < end, base[pos] == 0x2D || (base[pos] >= 0x30 && base[pos] <= 0x39),
-        let number = scanNumberAsDouble()
-      else {
-        pos = saved
-        return nil
-      }
-      out.append(Float(number))
-      skipWhitespace()
+      if pos < end, base[pos] == 0x20 { skipWhitespace() }
       guard pos < end else {
         pos = saved
         return nil
       }
-      if base[pos] == 0x2C {
+      let first = base[pos]
+      guard first == 0x2D || (first >= 0x30 && first <= 0x39) else {
+        pos = saved
+        return nil
+      }
+      if let number = NumberParsing.scanDouble(base, &pos, end) {
+        out.append(Float(number))
+      } else if let number = scanNumberAsDouble() {
+        out.append(Float(number))
+      } else {
+        pos = saved
+        return nil
+      }
+      guard pos < end else {
+        pos = saved
+        return nil
+      }
+      var next = base[pos]
+      if next == 0x20 || next == 0x0A || next == 0x0D || next == 0x09 {
+        skipWhitespace()
+        guard pos < end else {
+          pos = saved
+          return nil
+        }
+        next = base[pos]
+      }
+      if next == 0x2C {
         pos += 1
         continue
       }
-      if base[pos] == 0x5D {
+      if next == 0x5D {
         pos += 1
         return out
       }
@@ -191,6 +211,7 @@ struct FastJSON {
       }
     }
     guard pos > digitsStart else { return nil }
+    if isInteger, let value = NumberParsing.integer(base, start, pos) { return Double(value) }
     if let value = NumberParsing.fastDouble(base, start, pos) { return value }
     let text = String(decoding: UnsafeBufferPointer(start: base + start, count: pos - start), as: UTF8.self)
     if isInteger, let value = Int64(text) { return Double(value) }
@@ -316,6 +337,95 @@ enum NumberParsing {
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
     1e19, 1e20, 1e21, 1e22,
   ]
+
+  /// Reads a number in the strict form `-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?` at `pos` in one
+  /// pass when Clinger's fast path gives it exactly, and when the next byte could not extend
+  /// the number as `Model`'s parser scans it; advances `pos` past it. Otherwise returns nil and
+  /// leaves `pos` alone.
+  static func scanDouble(_ base: UnsafePointer<UInt8>, _ position: inout Int, _ end: Int) -> Double? {
+    var pos = position
+    var negative = false
+    if pos < end, base[pos] == 0x2D {
+      negative = true
+      pos += 1
+    }
+    var mantissa: UInt64 = 0
+    var significant = 0
+    var exponent = 0
+    let integerStart = pos
+    while pos < end {
+      let digit = base[pos] &- 0x30
+      if digit >= 10 { break }
+      if mantissa != 0 || digit != 0 {
+        significant += 1
+        mantissa = mantissa &* 10 &+ UInt64(digit)
+      }
+      pos += 1
+    }
+    if pos == integerStart { return nil }
+    var isInteger = true
+    if pos < end, base[pos] == 0x2E {
+      isInteger = false
+      pos += 1
+      let fractionStart = pos
+      while pos < end {
+        let digit = base[pos] &- 0x30
+        if digit >= 10 { break }
+        if mantissa != 0 || digit != 0 {
+          significant += 1
+          mantissa = mantissa &* 10 &+ UInt64(digit)
+        }
+        exponent -= 1
+        pos += 1
+      }
+      if pos == fractionStart { return nil }
+    }
+    if pos < end, base[pos] == 0x65 || base[pos] == 0x45 {
+      isInteger = false
+      pos += 1
+      var exponentNegative = false
+      if pos < end, base[pos] == 0x2B || base[pos] == 0x2D {
+        exponentNegative = base[pos] == 0x2D
+        pos += 1
+      }
+      let exponentStart = pos
+      var value = 0
+      while pos < end {
+        let digit = base[pos] &- 0x30
+        if digit >= 10 { break }
+        if value < 100_000 { value = value * 10 + Int(digit) }
+        pos += 1
+      }
+      if pos == exponentStart { return nil }
+      exponent += exponentNegative ? -value : value
+    }
+    if pos < end {
+      let next = base[pos]
+      if (next >= 0x30 && next <= 0x39) || next == 0x2E || next == 0x65 || next == 0x45 || next == 0x2B
+        || next == 0x2D
+      {
+        return nil
+      }
+    }
+    if significant > 19 || mantissa > 1 << 53 { return nil }
+    // `Model` reads integer text as `Int64`, so `-0` is the integer 0, not the double -0.0.
+    if mantissa == 0 && isInteger {
+      position = pos
+      return 0
+    }
+    var value = Double(mantissa)
+    if mantissa != 0 {
+      if exponent > 0 {
+        if exponent > 22 { return nil }
+        value *= powersOfTen[exponent]
+      } else if exponent < 0 {
+        if exponent < -22 { return nil }
+        value /= powersOfTen[-exponent]
+      }
+    }
+    position = pos
+    return negative ? -value : value
+  }
 
   /// Parses `-?[0-9]+` as an `Int64`, as `Int64(text)` would; nil on overflow or other text.
   static func integer(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int64? {

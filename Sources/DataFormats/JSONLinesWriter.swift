@@ -1,3 +1,6 @@
+import Foundation
+import Model
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -5,8 +8,6 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Foundation
-import Model
 
 /// Writes rows as JSON lines: one JSON object per row, keys sorted, buffered.
 ///
@@ -18,7 +19,7 @@ import Model
 /// reads the output back to equal rows.
 ///
 /// Call `flush()` when done: the writer does not own the file and does not close it.
-public struct JSONLinesWriter {
+public struct JSONLinesWriter: Sendable {
   private let fd: Int32
   private let floatFields: Set<String>
   private let bufferSize: Int

@@ -156,7 +156,8 @@ final class JSONSource: RowSource {
       pos += 1
       skip()
       let key = Array("\"rows\"".utf8)
-      guard pos + key.count <= input.end, Array(UnsafeBufferPointer(start: buffer + pos, count: key.count)) == key else {
+      guard pos + key.count <= input.end, Array(UnsafeBufferPointer(start: buffer + pos, count: key.count)) == key
+      else {
         return
       }
       pos += key.count

@@ -117,12 +117,15 @@ struct RowBuilder {
   }
 
   mutating func setMeta(_ value: JSONValue) {
-    guard shape.schema.enableDynamicField else { return fail(shape.unknownFieldMessage(CollectionSchema.dynamicFieldName)) }
+    guard shape.schema.enableDynamicField else {
+      return fail(shape.unknownFieldMessage(CollectionSchema.dynamicFieldName))
+    }
     switch value {
     case .object: meta = value
     case .null: meta = nil
     default:
-      fail("the value of \(CollectionSchema.dynamicFieldName) should be a JSON object, got \(Value(json: value).kindName)")
+      fail(
+        "the value of \(CollectionSchema.dynamicFieldName) should be a JSON object, got \(Value(json: value).kindName)")
     }
   }
 

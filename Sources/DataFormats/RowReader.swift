@@ -58,7 +58,9 @@ public struct RowReader {
       guard let sniffed = ImportFormat.sniff(UnsafeBufferPointer(start: input.buffer, count: input.available)) else {
         throw ImportError(
           file: path,
-          message: "cannot tell the file's format from its name; name it .jsonl, .json, .csv, .fvecs or .npy, or give the format")
+          message:
+            "cannot tell the file's format from its name; name it .jsonl, .json, .csv, .fvecs or .npy, or give the format"
+        )
       }
       detected = sniffed
     }

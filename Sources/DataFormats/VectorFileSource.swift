@@ -1,3 +1,5 @@
+import Model
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Model
 
 /// A row source for files of bare vectors (`.fvecs`, `.npy`): each row becomes
 /// `{vectorField: vector}` plus the defaults (or nulls) of the other fields, and the primary key
@@ -61,7 +62,8 @@ final class VectorFileSource: RowSource {
         "the collection's primary key is not auto_id, so \(label) rows need ids; import JSON lines or CSV instead")
     }
     var template: Row = [:]
-    for (index, other) in shape.fields.enumerated() where other.name != field.name && index != shape.autoIDPrimaryIndex {
+    for (index, other) in shape.fields.enumerated() where other.name != field.name && index != shape.autoIDPrimaryIndex
+    {
       guard let fill = shape.fillValues[index] else {
         throw problem(
           "field \(other.name) is not nullable and has no default value, so \(label) rows cannot give it; import JSON lines or CSV instead"
@@ -150,14 +152,16 @@ final class VectorFileSource: RowSource {
       if firstDimension == nil {
         guard dimension > 0, dimension == field.dim ?? dimension else {
           throw rowError(
-            dimension > 0 ? "row \(row): \(dimensionMessage(dimension))" : "row \(row) has an invalid dimension \(dimension)")
+            dimension > 0
+              ? "row \(row): \(dimensionMessage(dimension))" : "row \(row) has an invalid dimension \(dimension)")
         }
         firstDimension = dimension
       }
       let bytes = 4 + dimension * 4
       guard try input.require(bytes) else {
         throw rowError(
-          "row \(row) is truncated: it needs \(bytes) bytes (dimension \(dimension)), the file ends after \(input.available)")
+          "row \(row) is truncated: it needs \(bytes) bytes (dimension \(dimension)), the file ends after \(input.available)"
+        )
       }
       let vector = Self.floats(input.buffer + input.start + 4, count: dimension)
       input.start += bytes
@@ -201,7 +205,9 @@ final class VectorFileSource: RowSource {
     case 2, 3:
       guard try input.require(12) else { throw problem("the .npy header is truncated") }
       prefix = 12
-      headerLength = (8..<12).reduce(0) { sum, offset in sum | Int(input.buffer[input.start + offset]) << (8 * (offset - 8)) }
+      headerLength = (8..<12).reduce(0) { sum, offset in
+        sum | Int(input.buffer[input.start + offset]) << (8 * (offset - 8))
+      }
     default:
       throw problem("unsupported .npy format version \(major) (versions 1, 2 and 3 are read)")
     }
@@ -244,7 +250,8 @@ final class VectorFileSource: RowSource {
       }
       if present > Int64(dataBytes) {
         throw problem(
-          "the file has \(present - Int64(dataBytes)) bytes after the data of shape \(NPYHeader.describe(dictionary.shape))")
+          "the file has \(present - Int64(dataBytes)) bytes after the data of shape \(NPYHeader.describe(dictionary.shape))"
+        )
       }
     }
     return .npy(rows: rows, columns: columns)

@@ -35,7 +35,8 @@ func csvText(_ rows: [Row], columns: [String], floatColumns: Set<String> = [], l
     let scratch = try Scratch()
     let rows = everyTypeRows()
     for ending in ["\r\n", "\n"] {
-      let path = scratch.write("data.csv", csvText(rows, columns: Self.columns, floatColumns: ["f32"], lineEnding: ending))
+      let path = scratch.write(
+        "data.csv", csvText(rows, columns: Self.columns, floatColumns: ["f32"], lineEnding: ending))
       #expect(try readRows(path, schema: everyTypeSchema()) == rows)
       #expect(try readRows(path, schema: everyTypeSchema(), batch: 1) == rows)
     }
@@ -89,8 +90,16 @@ func csvText(_ rows: [Row], columns: [String], floatColumns: Set<String> = [], l
     let path = scratch.write("h.csv", "vec,flag,title,id\n\"[1,2,3,4]\",false,t,9")
     #expect(
       try readRows(path, schema: Self.smallSchema) == [
-        ["id": .int(9), "title": .string("t"), "vec": .floatVector([1, 2, 3, 4]), "note": .null, "flag": .bool(false), "rank": .int(7)]
+        [
+          "id": .int(9), "title": .string("t"), "vec": .floatVector([1, 2, 3, 4]), "note": .null, "flag": .bool(false),
+          "rank": .int(7),
+        ]
       ])
+    // An empty cell of a VarChar field that is neither nullable nor has a default is "".
+    let emptyTitle = scratch.write("t.csv", "id,title,vec,flag,note\n1,,\"[1,2,3,4]\",true,\n")
+    let titled = try readRows(emptyTitle, schema: Self.smallSchema)
+    #expect(titled.first?["title"] == .string(""))
+    #expect(titled.first?["note"] == .null)
     let empty = scratch.write("empty.csv", "")
     #expect(try readRows(empty, schema: Self.smallSchema).isEmpty)
     let headerOnly = scratch.write("header.csv", "id,title,vec,flag\r\n")
@@ -103,7 +112,8 @@ func csvText(_ rows: [Row], columns: [String], floatColumns: Set<String> = [], l
     schema.enableDynamicField = true
     let path = scratch.write(
       "d.csv",
-      "id,title,vec,flag,city,n,$meta\n1,t,\"[1,2,3,4]\",true,Paris,42,\"{\"\"k\"\": [1]}\"\n2,t,\"[1,2,3,4]\",true,,\"[1]\",\n")
+      "id,title,vec,flag,city,n,$meta\n1,t,\"[1,2,3,4]\",true,Paris,42,\"{\"\"k\"\": [1]}\"\n2,t,\"[1,2,3,4]\",true,,\"[1]\",\n"
+    )
     let rows = try readRows(path, schema: schema)
     #expect(rows[0]["city"] == .string("Paris"))
     #expect(rows[0]["n"] == .int(42))
@@ -119,9 +129,12 @@ func csvText(_ rows: [Row], columns: [String], floatColumns: Set<String> = [], l
     let good = "1,t,\"[1,2,3,4]\",true\n"
     // Line 3 holds a record that spans lines 3 and 4, so the bad record is on line 5.
     let multi = "2,\"two\nlines\",\"[1,2,3,4]\",false\n"
-    func check(_ bad: String, _ message: String, header: String = header, sourceLocation: SourceLocation = #_sourceLocation) {
+    func check(
+      _ bad: String, _ message: String, header: String = header, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
       let path = scratch.write("data.csv", header + good + multi + bad + good)
-      #expect(importError(path, schema: Self.smallSchema) == "\(path) line 5: \(message)", sourceLocation: sourceLocation)
+      #expect(
+        importError(path, schema: Self.smallSchema) == "\(path) line 5: \(message)", sourceLocation: sourceLocation)
     }
     check("3,t,\"[1,2,3,4]\"\n", "expected 4 columns, found 3")
     check("3,t,\"[1,2,3,4]\",true,\n", "expected 4 columns, found 5")
@@ -131,11 +144,16 @@ func csvText(_ rows: [Row], columns: [String], floatColumns: Set<String> = [], l
     check("3,t,\"[1,2,3,4]\",yes\n", "the value for field flag should be Bool, got a string")
     check("3,t,\"[1,2,3,4]\",\n", "field flag is not nullable but got null")
     check("x,t,\"[1,2,3,4]\",true\n", "the value for field id should be Int64, got a string")
-    check("3,,\"[1,2,3,4]\",true\n", "field title is not nullable but got null")
+    check("3,t,\"[1,2,3,4]\",true,,\n", "expected 4 columns, found 6")
     check("3,\"t\"x,\"[1,2,3,4]\",true\n", "unexpected character after the closing quote of column 2")
-    check("3,\(String(repeating: "é", count: 33)),\"[1,2,3,4]\",true\n", "the length (66) of field title exceeds max length (64)")
+    check(
+      "3,\(String(repeating: "é", count: 33)),\"[1,2,3,4]\",true\n",
+      "the length (66) of field title exceeds max length (64)")
 
-    func headerError(_ header: String, schema: CollectionSchema = Self.smallSchema, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    func headerError(
+      _ header: String, schema: CollectionSchema = Self.smallSchema, _ message: String,
+      sourceLocation: SourceLocation = #_sourceLocation
+    ) {
       let path = scratch.write("header.csv", header + "\n")
       #expect(importError(path, schema: schema) == "\(path) line 1: \(message)", sourceLocation: sourceLocation)
     }
@@ -148,6 +166,8 @@ func csvText(_ rows: [Row], columns: [String], floatColumns: Set<String> = [], l
     headerError("title,vec,flag", "missing field id: it is not nullable and has no default value")
 
     let unterminated = scratch.write("u.csv", header + good + "2,\"never closed,[1,2,3,4],true\n3,t\n")
-    #expect(importError(unterminated, schema: Self.smallSchema) == "\(unterminated) line 3: a quoted cell is not closed before the end of the file")
+    #expect(
+      importError(unterminated, schema: Self.smallSchema)
+        == "\(unterminated) line 3: a quoted cell is not closed before the end of the file")
   }
 }

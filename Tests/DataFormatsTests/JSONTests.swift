@@ -85,7 +85,8 @@ import Testing
     let base =
       #""id": 1, "flag": true, "i8": 1, "i16": 2, "i32": 3, "i64": 4, "f32": 0.5, "f64": 0.25, "title": "t", "doc": {}, "tags": [], "nums": [1.0], "vec": [1, 2, 3, 4]"#
     let path = scratch.write(
-      "rows.jsonl", "{\(base)}\n\n  \r\n{\(base), \"note\": null, \"rank\": null}\r\n{\(base), \"note\": \"x\", \"rank\": 9}")
+      "rows.jsonl",
+      "{\(base)}\n\n  \r\n{\(base), \"note\": null, \"rank\": null}\r\n{\(base), \"note\": \"x\", \"rank\": 9}")
     let rows = try readRows(path, schema: schema)
     #expect(rows.count == 3)
     #expect(rows[0]["note"] == .null)
@@ -170,32 +171,46 @@ import Testing
       importError(syntax, schema: schema)
         == "\(syntax) line 3: invalid JSON: expected ',' or ']' in JSON array at column 21")
     let scalar = scratch.write("n.json", "[{\"id\": 1, \"v\": [1, 2]}, 5]")
-    #expect(importError(scalar, schema: schema) == "\(scalar) line 1: each element of the JSON array should be a JSON object")
+    #expect(
+      importError(scalar, schema: schema) == "\(scalar) line 1: each element of the JSON array should be a JSON object")
     let unclosed = scratch.write("u.json", "[{\"id\": 1, \"v\": [1, 2]}\n")
-    #expect(importError(unclosed, schema: schema) == "\(unclosed) line 2: unexpected end of JSON: the array is not closed with ']'")
+    #expect(
+      importError(unclosed, schema: schema)
+        == "\(unclosed) line 2: unexpected end of JSON: the array is not closed with ']'")
     let trailing = scratch.write("t.json", "[{\"id\": 1, \"v\": [1, 2]}] x")
-    #expect(importError(trailing, schema: schema) == "\(trailing) line 1: invalid JSON: unexpected text after the JSON array")
+    #expect(
+      importError(trailing, schema: schema) == "\(trailing) line 1: invalid JSON: unexpected text after the JSON array")
   }
 
   @Test func badRowsNameTheLineAndProblem() throws {
     let scratch = try Scratch()
     let good =
       #"{"id": 1, "flag": true, "i8": 1, "i16": 2, "i32": 3, "i64": 4, "f32": 0.5, "f64": 0.25, "title": "t", "doc": {}, "tags": [], "nums": [], "vec": [1, 2, 3, 4]}"#
-    func check(_ badLine: String, _ message: String, schema: CollectionSchema? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+    func check(
+      _ badLine: String, _ message: String, schema: CollectionSchema? = nil,
+      sourceLocation: SourceLocation = #_sourceLocation
+    ) {
       let lines = Array(repeating: good, count: 16) + [badLine, good]
       let path = scratch.write("rows.jsonl", lines.joined(separator: "\n"))
-      #expect(importError(path, schema: schema ?? everyTypeSchema(dynamic: false)) == "\(path) line 17: \(message)", sourceLocation: sourceLocation)
+      #expect(
+        importError(path, schema: schema ?? everyTypeSchema(dynamic: false)) == "\(path) line 17: \(message)",
+        sourceLocation: sourceLocation)
     }
     func replacing(_ old: String, _ new: String) -> String { good.replacingOccurrences(of: old, with: new) }
     check(replacing("[1, 2, 3, 4]", "[1, 2, 3]"), "the dim (3) of field data(vec) is not equal to schema dim (4)")
-    check(replacing("[1, 2, 3, 4]", "[1, 2, \"x\", 4]"), "the value for field vec should be FloatVector(4), got a JSON value")
+    check(
+      replacing("[1, 2, 3, 4]", "[1, 2, \"x\", 4]"),
+      "the value for field vec should be FloatVector(4), got a JSON value")
     check(replacing("[1, 2, 3, 4]", "[1, 2, 3, NaN]"), "the vector of field vec contains NaN or infinity")
     check(replacing("\"i8\": 1", "\"i8\": 300"), "the value 300 of field i8 is out of range for Int8")
     check(replacing("\"i32\": 3", "\"i32\": 3.5"), "the value for field i32 should be Int32, got a number")
     check(replacing("\"flag\": true", "\"flag\": \"yes\""), "the value for field flag should be Bool, got a string")
-    check(replacing("\"title\": \"t\"", "\"title\": 5"), "the value for field title should be VarChar(64), got an integer")
+    check(
+      replacing("\"title\": \"t\"", "\"title\": 5"), "the value for field title should be VarChar(64), got an integer")
     check(replacing("\"tags\": []", "\"tags\": [1]"), "the value for field tags should be VarChar(16), got an integer")
-    check(replacing("\"nums\": []", "\"nums\": [1,2,3,4,5,6,7,8,9]"), "the array length (9) of field nums exceeds max capacity (8)")
+    check(
+      replacing("\"nums\": []", "\"nums\": [1,2,3,4,5,6,7,8,9]"),
+      "the array length (9) of field nums exceeds max capacity (8)")
     check(replacing("\"f64\": 0.25", "\"f64\": null"), "field f64 is not nullable but got null")
     check(replacing("\"f64\": 0.25, ", ""), "missing field f64: it is not nullable and has no default value")
     check(replacing("\"i8\": 1", "\"i8\": 1, \"xyz\": 2"), "field 'xyz' is not in the schema of collection items")
@@ -250,7 +265,8 @@ import Testing
     // Vectors of integers and of big or long numbers are read as Double, then Float.
     let vectors = ["[1, -2]", "[12345678901234567890, 1e-50]", "[0.1234567890123456789, 3.4028235e38]"]
     let vectorPath = scratch.write(
-      "v.jsonl", vectors.enumerated().map { "{\"id\": \($0.offset), \"v\": \($0.element), \"j\": 0}" }.joined(separator: "\n"))
+      "v.jsonl",
+      vectors.enumerated().map { "{\"id\": \($0.offset), \"v\": \($0.element), \"j\": 0}" }.joined(separator: "\n"))
     let vectorRows = try readRows(vectorPath, schema: schema)
     for (row, text) in zip(vectorRows, vectors) {
       guard case .array(let elements) = try JSONValue.parse(text) else { continue }

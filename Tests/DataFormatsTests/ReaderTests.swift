@@ -132,6 +132,44 @@ import Testing
     }
     #expect(csvCount == 20_000)
     #expect(csvBatches == 4)
+
+    // The same rows as one pretty JSON array, and the vectors as .fvecs: both cross many chunk boundaries.
+    let arrayPath = scratch.path("big.json")
+    _ = FileManager.default.createFile(atPath: arrayPath, contents: nil)
+    let arrayHandle = try #require(FileHandle(forWritingAtPath: arrayPath))
+    try arrayHandle.write(contentsOf: Data("[\n".utf8))
+    for (index, row) in rows.enumerated() {
+      let separator = index + 1 < rows.count ? ",\n" : "\n]\n"
+      try arrayHandle.write(contentsOf: Data(("  " + JSONLinesWriter.line(for: row, schema: schema) + separator).utf8))
+    }
+    try arrayHandle.close()
+    var array = try RowReader(path: arrayPath, format: nil, schema: schema)
+    var arrayCount = 0
+    while let batch = try array.nextBatch(maxRows: 7000) {
+      #expect(batch == Array(rows[arrayCount..<arrayCount + batch.count]))
+      arrayCount += batch.count
+    }
+    #expect(arrayCount == 20_000)
+
+    var vectorSchema = schema
+    vectorSchema.fields[0].autoID = true
+    vectorSchema.fields[2].nullable = true
+    vectorSchema.fields[3].defaultValue = .string("none")
+    let vectors = rows.map { row -> [Float] in
+      if case .floatVector(let vector)? = row["v"] { return vector }
+      return []
+    }
+    let fvecs = scratch.write("big.fvecs", bytes: fvecsBytes(vectors))
+    var fvecsReader = try RowReader(path: fvecs, format: nil, schema: vectorSchema)
+    var fvecsCount = 0
+    while let batch = try fvecsReader.nextBatch(maxRows: 3000) {
+      for (offset, row) in batch.enumerated() {
+        #expect(row == ["v": .floatVector(vectors[fvecsCount + offset]), "score": .null, "name": .string("none")])
+      }
+      fvecsCount += batch.count
+    }
+    #expect(fvecsCount == 20_000)
+    #expect(fvecsReader.bytesRead == fvecsReader.totalBytes)
   }
 
   @Test func formatDetection() throws {
@@ -158,6 +196,8 @@ import Testing
     #expect(try overridden.readAll() == [["id": .int(1), "v": .floatVector([1, 2])]])
     let missing = scratch.path("nope.jsonl")
     #expect(importError(missing, schema: Self.schema) == "\(missing): cannot open the file: No such file or directory")
-    #expect(importError(scratch.directory, schema: Self.schema, format: .csv) == "\(scratch.directory): is a directory, not a file")
+    #expect(
+      importError(scratch.directory, schema: Self.schema, format: .csv)
+        == "\(scratch.directory): is a directory, not a file")
   }
 }

@@ -52,7 +52,9 @@ import Testing
       importError(truncated, schema: Self.schema())
         == "\(truncated): row 20 is truncated: it needs 36 bytes (dimension 8), the file ends after 31")
     let header = scratch.write("h.fvecs", bytes: bytes + [8, 0])
-    #expect(importError(header, schema: Self.schema()) == "\(header): row 21 is truncated: the file ends inside its 4-byte dimension")
+    #expect(
+      importError(header, schema: Self.schema())
+        == "\(header): row 21 is truncated: the file ends inside its 4-byte dimension")
     var mixed = vectors
     mixed[11] = Array(mixed[11].prefix(5))
     let ragged = scratch.write("r.fvecs", bytes: fvecsBytes(mixed))
@@ -63,20 +65,25 @@ import Testing
         == "\(wrongDim): row 1: the dim (6) of field data(emb) is not equal to schema dim (8)")
     bytes.replaceSubrange(36 * 3 + 4..<36 * 3 + 8, with: littleEndian(Float.nan))
     let nan = scratch.write("n.fvecs", bytes: bytes)
-    #expect(importError(nan, schema: Self.schema()) == "\(nan): row 4: the vector of field emb contains NaN or infinity")
+    #expect(
+      importError(nan, schema: Self.schema()) == "\(nan): row 4: the vector of field emb contains NaN or infinity")
     let good = scratch.write("g.fvecs", bytes: fvecsBytes(vectors))
     #expect(
       importError(good, schema: Self.schema(autoID: false))
-        == "\(good): the collection's primary key is not auto_id, so .fvecs rows need ids; import JSON lines or CSV instead")
+        == "\(good): the collection's primary key is not auto_id, so .fvecs rows need ids; import JSON lines or CSV instead"
+    )
     var required = Self.schema()
     required.fields.append(FieldSchema(name: "other", type: .double))
     #expect(
       importError(good, schema: required)
-        == "\(good): field other is not nullable and has no default value, so .fvecs rows cannot give it; import JSON lines or CSV instead")
+        == "\(good): field other is not nullable and has no default value, so .fvecs rows cannot give it; import JSON lines or CSV instead"
+    )
     var two = Self.schema()
     two.fields.append(FieldSchema(name: "emb2", type: .floatVector, dim: 8, defaultValue: nil))
     #expect(importError(good, schema: two)?.contains("has 2 vector fields (emb, emb2)") == true)
-    #expect(importError(good, schema: Self.schema(), vectorField: "note") == "\(good): field note is VarChar(8), not a FloatVector field")
+    #expect(
+      importError(good, schema: Self.schema(), vectorField: "note")
+        == "\(good): field note is VarChar(8), not a FloatVector field")
     // Errors carry the row.
     do {
       var reader = try RowReader(path: ragged, format: nil, schema: Self.schema())
@@ -133,7 +140,8 @@ import Testing
     var path = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4, 4), }")
     #expect(importError(path, schema: Self.schema()) == "\(path): expected a 2-D float32 array ('<f4'), found '<f8'")
     path = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (32,), }")
-    #expect(importError(path, schema: Self.schema()) == "\(path): expected a 2-D float32 array ('<f4'), found shape (32,)")
+    #expect(
+      importError(path, schema: Self.schema()) == "\(path): expected a 2-D float32 array ('<f4'), found shape (32,)")
     path = npy("{'descr': '<f4', 'fortran_order': True, 'shape': (4, 8), }")
     #expect(importError(path, schema: Self.schema())?.contains("Fortran order") == true)
     path = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (8, 4), }")
@@ -147,13 +155,16 @@ import Testing
     path = npy("{'descr': '|u1', 'fortran_order': False, 'shape': (4, 8), }")
     #expect(importError(path, schema: Self.schema()) == "\(path): expected a 2-D float32 array ('<f4'), found '|u1'")
     path = npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (4, 8), }")
-    #expect(importError(path, schema: Self.schema()) == "\(path): expected a 2-D float32 array ('<f4'), found '[('a', '<f4')]'")
+    #expect(
+      importError(path, schema: Self.schema())
+        == "\(path): expected a 2-D float32 array ('<f4'), found '[('a', '<f4')]'")
     path = scratch.write("bad.npy", bytes: Array("not numpy at all".utf8))
     #expect(importError(path, schema: Self.schema())?.contains("not a NumPy .npy file") == true)
     path = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4, 8), }")
     #expect(
       importError(path, schema: Self.schema(autoID: false))
-        == "\(path): the collection's primary key is not auto_id, so .npy rows need ids; import JSON lines or CSV instead")
+        == "\(path): the collection's primary key is not auto_id, so .npy rows need ids; import JSON lines or CSV instead"
+    )
     #expect(try readRows(path, schema: Self.schema()).count == 4)
   }
 }
