@@ -117,8 +117,7 @@ public enum ChecksummedFile {
   }
 
   /// Validates a complete file image and returns its format version.
-  static func verify(_ file: UnsafeRawBufferPointer, kind: FileKind, path: String) throws -> UInt32
-  {
+  static func verify(_ file: UnsafeRawBufferPointer, kind: FileKind, path: String) throws -> UInt32 {
     let magic = kind.magicBytes
     if file.count < magic.count {
       // A prefix of the right magic is a cut-off file; anything else is a foreign file.

@@ -274,8 +274,7 @@ public final class WriteAheadLog: @unchecked Sendable {
 
   /// Looks for any complete frame with a valid checksum starting at or after `start`.
   /// Only runs when a torn tail is suspected, i.e. rarely, so a byte-wise scan is fine.
-  private static func containsIntactRecord(_ file: UnsafeRawBufferPointer, from start: Int) -> Bool
-  {
+  private static func containsIntactRecord(_ file: UnsafeRawBufferPointer, from start: Int) -> Bool {
     var offset = start
     while offset + frameHeaderSize <= file.count {
       let length = Int(file.littleEndian(at: offset, as: UInt32.self))
