@@ -28,6 +28,32 @@ enum Arguments {
     return [try vector(json)]
   }
 
+  /// Query vectors from a file: `.fvecs` (int32 dim, then float32s, per row) or JSON.
+  static func vectors(file path: String) throws -> [[Float]] {
+    guard let data = FileManager.default.contents(atPath: path) else { throw UserError("cannot read \(path)") }
+    guard path.hasSuffix(".fvecs") else { return try vectors(String(decoding: data, as: UTF8.self)) }
+    var result: [[Float]] = []
+    var offset = 0
+    let bytes = [UInt8](data)
+    func int32(at position: Int) -> Int {
+      Int(
+        Int32(
+          bitPattern: UInt32(bytes[position]) | UInt32(bytes[position + 1]) << 8 | UInt32(bytes[position + 2]) << 16
+            | UInt32(bytes[position + 3]) << 24))
+    }
+    while offset < bytes.count {
+      guard offset + 4 <= bytes.count else { throw UserError("\(path): truncated row \(result.count + 1)") }
+      let dim = int32(at: offset)
+      guard dim > 0, offset + 4 + dim * 4 <= bytes.count else {
+        throw UserError("\(path): row \(result.count + 1) is truncated or has dimension \(dim)")
+      }
+      result.append((0..<dim).map { Float(bitPattern: UInt32(truncatingIfNeeded: int32(at: offset + 4 + $0 * 4))) })
+      offset += 4 + dim * 4
+    }
+    guard !result.isEmpty else { throw UserError("\(path) holds no vectors") }
+    return result
+  }
+
   /// `ef=64,nprobe=8` → `["ef": 64, "nprobe": 8]`; values are JSON where they parse, strings otherwise.
   static func parameters(_ text: String) throws -> [String: JSONValue] {
     var result: [String: JSONValue] = [:]
@@ -323,6 +349,8 @@ struct Search: AsyncParsableCommand {
   @OptionGroup var output: OutputOptions
   @Argument(help: "The collection.") var name: String
   @Option(help: "A query vector as a JSON array, or an array of them.") var vector: String?
+  @Option(name: .customLong("vector-file"), help: "Query vectors from a file: a JSON array of arrays, or .fvecs.")
+  var vectorFile: String?
   @Option(help: "Search with the vector of the entity with this primary key.") var like: String?
   @Option(name: .customLong("top-k"), help: "Neighbours per query.") var topK = 10
   @Option(help: "A filter expression applied before ranking.") var filter = ""
@@ -334,7 +362,9 @@ struct Search: AsyncParsableCommand {
   @Option(help: "Skip this many neighbours first.") var offset = 0
 
   func validate() throws {
-    if (vector == nil) == (like == nil) { throw ValidationError("give either --vector '[…]' or --like ID") }
+    if [vector != nil, vectorFile != nil, like != nil].filter({ $0 }).count != 1 {
+      throw ValidationError("give one of --vector '[…]', --vector-file FILE or --like ID")
+    }
   }
 
   func run() async throws {
@@ -349,6 +379,8 @@ struct Search: AsyncParsableCommand {
       var queries: [[Float]]
       if let vector {
         queries = try Arguments.vectors(vector)
+      } else if let vectorFile {
+        queries = try Arguments.vectors(file: vectorFile)
       } else {
         let key = try Arguments.primaryKey(like ?? "", schema: schema)
         let rows = try await store.get(name, ids: [key], outputFields: [fieldName])
@@ -369,7 +401,7 @@ struct Search: AsyncParsableCommand {
               .array(
                 hits.map {
                   .object([
-                    "id": Format.json($0.id), "distance": .double(Double($0.distance)),
+                    "id": Format.json($0.id), "distance": Format.json($0.distance),
                     "entity": Format.json($0.fields),
                   ])
                 })

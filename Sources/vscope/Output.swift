@@ -89,10 +89,15 @@ enum Format {
   /// JSON for a value; vectors keep float32 precision in their shortest form.
   static func json(_ value: Value) -> JSONValue {
     switch value {
-    case .floatVector(let vector): return .array(vector.map { .double(Double("\($0)") ?? Double($0)) })
+    case .floatVector(let vector): return .array(vector.map(json))
     case .array(let elements): return .array(elements.map(json))
     default: return value.jsonValue
     }
+  }
+
+  /// A float32 as the shortest decimal that reads back to it (`0.1`, not `0.10000000149011612`).
+  static func json(_ value: Float) -> JSONValue {
+    .double(Double("\(value)") ?? Double(value))
   }
 
   static func json(_ row: Row) -> JSONValue {
