@@ -92,7 +92,9 @@ public struct CompiledFilter: Sendable {
     let slots = fieldSlots.map { name -> Value in
       if name == CollectionSchema.dynamicFieldName {
         var members: [String: JSONValue] = [:]
-        for (key, value) in row where !schemaFieldNames.contains(key) { members[key] = value.jsonValue }
+        for (key, value) in row where !schemaFieldNames.contains(key) {
+          members[key] = value.jsonValue
+        }
         return .json(.object(members))
       }
       return row[name] ?? .null

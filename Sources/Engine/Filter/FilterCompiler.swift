@@ -102,7 +102,8 @@ struct FilterCompiler {
       let subject = load(field)
       return { row in subject(row).isNull ? .no : .yes }
 
-    case .call(let function, let arguments, _) where function != .arrayLength && arguments.count == 2:
+    case .call(let function, let arguments, _)
+    where function != .arrayLength && arguments.count == 2:
       let container = value(arguments[0])
       let target = value(arguments[1])
       switch function {
@@ -153,7 +154,9 @@ struct FilterCompiler {
     return parts
   }
 
-  mutating func comparison(_ op: BinaryOperator, _ lhs: FilterExpr, _ rhs: FilterExpr) -> CompiledPredicate {
+  mutating func comparison(_ op: BinaryOperator, _ lhs: FilterExpr, _ rhs: FilterExpr)
+    -> CompiledPredicate
+  {
     // A field against a constant: read the slot and compare directly.
     if case .field(let field) = lhs, field.path.isEmpty, case .literal(let literal, _) = rhs {
       return fieldAgainstConstant(op, slot(field.name), FilterRuntime.value(of: literal))
@@ -166,7 +169,9 @@ struct FilterCompiler {
     return { row in FilterRuntime.compare(op, left(row), right(row)) }
   }
 
-  func fieldAgainstConstant(_ op: BinaryOperator, _ slot: Int, _ constant: Value) -> CompiledPredicate {
+  func fieldAgainstConstant(_ op: BinaryOperator, _ slot: Int, _ constant: Value)
+    -> CompiledPredicate
+  {
     switch constant {
     case .int(let wanted):
       return { row in
@@ -175,7 +180,9 @@ struct FilterCompiler {
       }
     case .double(let wanted):
       return { row in
-        if case .double(let found) = row(slot) { return Truth(FilterRuntime.order(op, found, wanted)) }
+        if case .double(let found) = row(slot) {
+          return Truth(FilterRuntime.order(op, found, wanted))
+        }
         return FilterRuntime.compare(op, row(slot), constant)
       }
     default:

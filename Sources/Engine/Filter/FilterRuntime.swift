@@ -108,7 +108,9 @@ enum FilterRuntime {
     case (.json(.object(let a)), .json(.object(let b))):
       guard a.count == b.count else { return false }
       for (key, value) in a {
-        guard let other = b[key], equal(Value(json: value), Value(json: other)) else { return false }
+        guard let other = b[key], equal(Value(json: value), Value(json: other)) else {
+          return false
+        }
       }
       return true
     default:
@@ -355,14 +357,17 @@ struct LikePattern: Sendable {
       case .exact(let literal): return bytes.elementsEqual(literal)
       case .prefix(let literal): return bytes.starts(with: literal)
       case .suffix(let literal):
-        return bytes.count >= literal.count && bytes[(bytes.count - literal.count)...].elementsEqual(literal)
+        return bytes.count >= literal.count
+          && bytes[(bytes.count - literal.count)...].elementsEqual(literal)
       case .contains(let literal): return Self.find(literal, in: bytes, from: 0)
       case .general(let elements): return Self.match(elements, bytes)
       }
     }
   }
 
-  static func find(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {
+  static func find(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>, from start: Int)
+    -> Bool
+  {
     if needle.isEmpty { return true }
     guard haystack.count - start >= needle.count else { return false }
     let first = needle[0]
@@ -375,9 +380,13 @@ struct LikePattern: Sendable {
   }
 
   @inline(__always)
-  static func matchesAt(_ literal: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>, _ position: Int) -> Bool {
+  static func matchesAt(_ literal: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>, _ position: Int)
+    -> Bool
+  {
     guard position + literal.count <= bytes.count else { return false }
-    for offset in 0..<literal.count where bytes[position + offset] != literal[offset] { return false }
+    for offset in 0..<literal.count where bytes[position + offset] != literal[offset] {
+      return false
+    }
     return true
   }
 

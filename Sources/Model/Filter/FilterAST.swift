@@ -12,6 +12,7 @@ public struct SourceColumn: Sendable, Hashable, CustomStringConvertible, Express
   /// A column at `value` (1-based; 0 for unknown).
   public init(_ value: Int) { self.value = value }
 
+  /// A column written as an integer literal.
   public init(integerLiteral value: Int) { self.value = value }
 
   /// Always true: positions do not make trees different.
@@ -20,6 +21,7 @@ public struct SourceColumn: Sendable, Hashable, CustomStringConvertible, Express
   /// Hashes nothing, in keeping with `==`.
   public func hash(into hasher: inout Hasher) {}
 
+  /// The column, or `?` when unknown.
   public var description: String { value == 0 ? "?" : String(value) }
 }
 
@@ -69,6 +71,7 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
     self.at = at
   }
 
+  /// The reference as filter text: `meta["a"][0]`.
   public var description: String { FilterPrinter.fieldText(self) }
 }
 
@@ -186,7 +189,8 @@ public indirect enum FilterExpr: Sendable, Hashable, CustomStringConvertible {
   case binary(BinaryOperator, FilterExpr, FilterExpr, at: SourceColumn = .unknown)
   /// `lower < field < upper` with `<` or `<=` on each side; `at` is the first operator's column.
   case range(
-    lower: FilterExpr, lowerInclusive: Bool, field: FieldPath, upper: FilterExpr, upperInclusive: Bool,
+    lower: FilterExpr, lowerInclusive: Bool, field: FieldPath, upper: FilterExpr,
+    upperInclusive: Bool,
     at: SourceColumn = .unknown)
   /// `x in [..]` or `x not in [..]`; `at` is the column of `in` (or `not`).
   case inList(FilterExpr, [FilterLiteral], negated: Bool = false, at: SourceColumn = .unknown)
@@ -204,17 +208,26 @@ public indirect enum FilterExpr: Sendable, Hashable, CustomStringConvertible {
 
   /// The column where this expression's text starts (0 when unknown).
   public var startColumn: Int {
-    switch self {
-    case .literal(_, let at): return at.value
-    case .field(let path): return path.at.value
-    case .unary(_, _, let at): return at.value
-    case .binary(_, let lhs, _, let at): return lhs.startColumn == 0 ? at.value : lhs.startColumn
-    case .range(let lower, _, _, _, _, let at): return lower.startColumn == 0 ? at.value : lower.startColumn
-    case .inList(let lhs, _, _, let at): return lhs.startColumn == 0 ? at.value : lhs.startColumn
-    case .like(let lhs, _, let at): return lhs.startColumn == 0 ? at.value : lhs.startColumn
-    case .isNull(let path, _, let at): return path.at.value == 0 ? at.value : path.at.value
-    case .exists(_, let at): return at.value
-    case .call(_, _, let at): return at.value
+    // Walk down the left edge without recursion; fall back to the operator's column.
+    var expr = self
+    var fallback = 0
+    while true {
+      switch expr {
+      case .literal(_, let at): return at.value == 0 ? fallback : at.value
+      case .field(let path): return path.at.value == 0 ? fallback : path.at.value
+      case .unary(_, _, let at): return at.value == 0 ? fallback : at.value
+      case .exists(_, let at): return at.value == 0 ? fallback : at.value
+      case .call(_, _, let at): return at.value == 0 ? fallback : at.value
+      case .isNull(let path, _, let at):
+        return path.at.value != 0 ? path.at.value : (at.value == 0 ? fallback : at.value)
+      case .binary(_, let lhs, _, let at), .inList(let lhs, _, _, let at),
+        .like(let lhs, _, let at):
+        if at.value != 0 { fallback = at.value }
+        expr = lhs
+      case .range(let lower, _, _, _, _, let at):
+        if at.value != 0 { fallback = at.value }
+        expr = lower
+      }
     }
   }
 
@@ -222,51 +235,61 @@ public indirect enum FilterExpr: Sendable, Hashable, CustomStringConvertible {
   public var referencedFields: [String] {
     var names: [String] = []
     var seen = Set<String>()
-    func visit(_ expr: FilterExpr) {
-      func add(_ path: FieldPath) {
-        if seen.insert(path.name).inserted { names.append(path.name) }
-      }
+    func add(_ path: FieldPath) {
+      if seen.insert(path.name).inserted { names.append(path.name) }
+    }
+    // Pre-order, left to right, with an explicit stack (children pushed in reverse).
+    var stack: [FilterExpr] = [self]
+    while let expr = stack.popLast() {
       switch expr {
       case .literal: break
       case .field(let path): add(path)
-      case .unary(_, let operand, _): visit(operand)
-      case .binary(_, let lhs, let rhs, _):
-        visit(lhs)
-        visit(rhs)
+      case .unary(_, let operand, _): stack.append(operand)
+      case .binary(_, let lhs, let rhs, _): stack.append(contentsOf: [rhs, lhs])
       case .range(let lower, _, let field, let upper, _, _):
-        visit(lower)
-        add(field)
-        visit(upper)
-      case .inList(let lhs, _, _, _): visit(lhs)
-      case .like(let lhs, _, _): visit(lhs)
+        // The field sits between the bounds in the text.
+        stack.append(upper)
+        stack.append(.field(field))
+        stack.append(lower)
+      case .inList(let lhs, _, _, _): stack.append(lhs)
+      case .like(let lhs, _, _): stack.append(lhs)
       case .isNull(let path, _, _): add(path)
       case .exists(let path, _): add(path)
-      case .call(_, let arguments, _): arguments.forEach(visit)
+      case .call(_, let arguments, _): stack.append(contentsOf: arguments.reversed())
       }
     }
-    visit(self)
     return names
   }
 
-  /// How deeply the tree nests (a leaf has depth 1); computed without recursion.
-  public var depth: Int {
-    var deepest = 0
-    var stack: [(FilterExpr, Int)] = [(self, 1)]
-    while let (expr, level) = stack.popLast() {
-      deepest = max(deepest, level)
+  /// How deeply the tree nests (a leaf has depth 1), computed without recursion. A chain of
+  /// one `and`/`or` operator counts as a single level, since every stage handles such chains
+  /// without recursion.
+  public var depth: Int { measureDepth().logical }
+
+  /// The logical depth (chains of one `and`/`or` count once) and the plain depth.
+  func measureDepth() -> (logical: Int, physical: Int) {
+    var deepest = (logical: 0, physical: 0)
+    var stack: [(FilterExpr, Int, Int)] = [(self, 1, 1)]
+    while let (expr, level, physical) = stack.popLast() {
+      deepest = (max(deepest.logical, level), max(deepest.physical, physical))
+      var children: [FilterExpr] = []
       switch expr {
       case .literal, .field, .isNull, .exists: break
-      case .unary(_, let operand, _): stack.append((operand, level + 1))
-      case .binary(_, let lhs, let rhs, _):
-        stack.append((lhs, level + 1))
-        stack.append((rhs, level + 1))
-      case .range(let lower, _, _, let upper, _, _):
-        stack.append((lower, level + 1))
-        stack.append((upper, level + 1))
-      case .inList(let lhs, _, _, _): stack.append((lhs, level + 1))
-      case .like(let lhs, _, _): stack.append((lhs, level + 1))
-      case .call(_, let arguments, _): stack.append(contentsOf: arguments.map { ($0, level + 1) })
+      case .unary(_, let operand, _): children = [operand]
+      case .binary(let op, let lhs, let rhs, _):
+        for child in [lhs, rhs] {
+          if op == .and || op == .or, case .binary(op, _, _, _) = child {
+            stack.append((child, level, physical + 1))
+          } else {
+            children.append(child)
+          }
+        }
+      case .range(let lower, _, _, let upper, _, _): children = [lower, upper]
+      case .inList(let lhs, _, _, _): children = [lhs]
+      case .like(let lhs, _, _): children = [lhs]
+      case .call(_, let arguments, _): children = arguments
       }
+      for child in children { stack.append((child, level + 1, physical + 1)) }
     }
     return deepest
   }

@@ -20,7 +20,9 @@ public struct FilterExpression: Sendable, Hashable, CustomStringConvertible {
   /// Parses `text`. Without a schema only the syntax is checked; with one, field names and
   /// types are checked too and bare dynamic keys become `$meta["key"]`.
   /// An empty or all-whitespace text is valid and matches everything.
-  public static func parse(_ text: String, schema: CollectionSchema? = nil) throws(FilterError) -> FilterExpression {
+  public static func parse(_ text: String, schema: CollectionSchema? = nil) throws(FilterError)
+    -> FilterExpression
+  {
     var parser = FilterParser(text)
     var root = try parser.parse()
     if let schema, let tree = root {
@@ -42,5 +44,6 @@ public struct FilterExpression: Sendable, Hashable, CustomStringConvertible {
   /// Whether the filter is empty and so matches every entity.
   public var matchesEverything: Bool { root == nil }
 
+  /// The canonical text (same as `text`).
   public var description: String { text }
 }

@@ -190,7 +190,9 @@ struct FilterLexer {
       if second == "|" { return take(.orOr, 2) }
       return invalid("unexpected '|'; use 'or' or '||'", at: start)
     default:
-      let shown = scalar.properties.isWhitespace || scalar.value < 0x20 ? "U+\(String(scalar.value, radix: 16, uppercase: true))" : String(Character(scalar))
+      let shown =
+        scalar.properties.isWhitespace || scalar.value < 0x20
+        ? "U+\(String(scalar.value, radix: 16, uppercase: true))" : String(Character(scalar))
       return invalid("unexpected character '\(shown)'", at: start)
     }
   }
@@ -211,7 +213,9 @@ struct FilterLexer {
       while let next = peek(), Self.isIdentifierPart(next) { position += 1 }
       let digits = text(from: digitsStart)
       guard !digits.isEmpty, let value = UInt64(digits, radix: radix) else {
-        if !digits.isEmpty, digits.unicodeScalars.allSatisfy({ Int(String($0), radix: radix) != nil }) {
+        if !digits.isEmpty,
+          digits.unicodeScalars.allSatisfy({ Int(String($0), radix: radix) != nil })
+        {
           return invalid("integer literal '\(text(from: start))' is too large", at: start)
         }
         return invalid("malformed number '\(text(from: start))'", at: start)
@@ -240,7 +244,9 @@ struct FilterLexer {
     }
     let literal = text(from: start)
     if isFloat {
-      guard let value = Double(literal) else { return invalid("malformed number '\(literal)'", at: start) }
+      guard let value = Double(literal) else {
+        return invalid("malformed number '\(literal)'", at: start)
+      }
       guard value.isFinite else { return invalid("number '\(literal)' is out of range", at: start) }
       return token(.float(value), from: start)
     }
@@ -311,7 +317,9 @@ struct FilterLexer {
       case "u", "U":
         let count = escape == "u" ? 4 : 8
         guard var code = hexValue(count: count) else {
-          return invalid("invalid unicode escape; expected \(count) hex digits after '\\\(escape)'", at: escapeStart)
+          return invalid(
+            "invalid unicode escape; expected \(count) hex digits after '\\\(escape)'",
+            at: escapeStart)
         }
         if (0xD800..<0xDC00).contains(code), peek() == "\\", peek(1) == "u" {
           let save = position
@@ -340,7 +348,9 @@ struct FilterLexer {
   mutating func hexValue(count: Int) -> UInt32? {
     var value: UInt32 = 0
     for offset in 0..<count {
-      guard let scalar = peek(offset), let digit = Int(String(Character(scalar)), radix: 16), scalar.isASCII else {
+      guard let scalar = peek(offset), let digit = Int(String(Character(scalar)), radix: 16),
+        scalar.isASCII
+      else {
         return nil
       }
       value = value * 16 + UInt32(digit)

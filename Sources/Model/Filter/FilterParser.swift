@@ -13,9 +13,15 @@ struct FilterParser {
   var nesting = 0
 
   /// Deepest recursion the parser allows (parentheses, prefix operators, right operands).
-  static let maximumNesting = 200
-  /// Deepest tree a filter may produce.
-  static let maximumDepth = 1000
+  /// Chosen so that parsing, checking, compiling and evaluating fit a 512 KiB thread stack
+  /// even in debug builds; real filters are far shallower.
+  static let maximumNesting = 64
+  /// Deepest tree a filter may produce (a chain of one `and`/`or` counts as one level, so
+  /// `a or b or c ...` may be arbitrarily long).
+  static let maximumDepth = 64
+  /// Longest chain of one `and`/`or` operator (trees are released recursively, so this
+  /// bounds the stack that freeing a tree needs).
+  static let maximumChain = 2500
 
   init(_ text: String) {
     var lexer = FilterLexer(text)
@@ -29,8 +35,15 @@ struct FilterParser {
     if case .end = current.kind { return nil }
     let expr = try parseExpr(0)
     guard case .end = current.kind else { throw unexpected(current) }
-    if expr.depth > Self.maximumDepth {
-      throw FilterError("the filter is too complex (nested more than \(Self.maximumDepth) levels)", column: 1)
+    let depth = expr.measureDepth()
+    if depth.logical > Self.maximumDepth {
+      throw FilterError(
+        "the filter is too complex (nested more than \(Self.maximumDepth) levels)", column: 1)
+    }
+    if depth.physical > Self.maximumChain {
+      throw FilterError(
+        "the filter is too long (more than \(Self.maximumChain) conditions joined by one operator); use 'in [...]' for long lists of values",
+        column: 1)
     }
     return expr
   }
@@ -44,7 +57,9 @@ struct FilterParser {
   var previous: FilterToken? { index > 0 ? tokens[index - 1] : nil }
 
   func checkCurrent() throws(FilterError) {
-    if case .invalid(let message) = current.kind { throw FilterError(message, column: current.column) }
+    if case .invalid(let message) = current.kind {
+      throw FilterError(message, column: current.column)
+    }
   }
 
   mutating func advance() throws(FilterError) {
@@ -111,7 +126,8 @@ struct FilterParser {
         lhs = try parseIn(lhs, negated: true)
       case .keyword(.not):
         guard FilterPrecedence.in >= minimum else { return lhs }
-        throw FilterError("expected 'in' after 'not'", column: peek(1).kind == .end ? endColumn : peek(1).column)
+        throw FilterError(
+          "expected 'in' after 'not'", column: peek(1).kind == .end ? endColumn : peek(1).column)
       default:
         guard let op = binaryOperator(token), op.precedence >= minimum else { return lhs }
         try advance()
@@ -168,13 +184,15 @@ struct FilterParser {
     }
     guard case .field(let field) = middle else {
       throw FilterError(
-        "a chained comparison needs a field in the middle, like 1 < x < 5", column: max(1, middle.startColumn))
+        "a chained comparison needs a field in the middle, like 1 < x < 5",
+        column: max(1, middle.startColumn))
     }
     try advance()
     let upper = try parseExpr(FilterPrecedence.in)
     if let third = binaryOperator(current), third.isOrdering {
       throw FilterError(
-        "a chained comparison takes at most two operators; combine conditions with 'and'", column: current.column)
+        "a chained comparison takes at most two operators; combine conditions with 'and'",
+        column: current.column)
     }
     let at = SourceColumn(opToken.column)
     if ascending {
@@ -194,7 +212,8 @@ struct FilterParser {
     try advance()
     if isAtEnd { throw FilterError("expected a value after '\(inToken.text)'", column: endColumn) }
     guard isSymbol(.openBracket) else {
-      throw FilterError("expected a list of values after '\(inToken.text)', like [1, 2]", column: current.column)
+      throw FilterError(
+        "expected a list of values after '\(inToken.text)', like [1, 2]", column: current.column)
     }
     let values = try parseList()
     return .inList(lhs, values, negated: negated, at: at)
@@ -222,7 +241,8 @@ struct FilterParser {
       try advance()
       let operand = try parseExpr(FilterPrecedence.like)
       guard case .field(let path) = operand else {
-        throw FilterError("'exists' needs a field or JSON path", column: max(1, operand.startColumn))
+        throw FilterError(
+          "'exists' needs a field or JSON path", column: max(1, operand.startColumn))
       }
       return .exists(path, at: SourceColumn(token.column))
     default:
@@ -284,7 +304,8 @@ struct FilterParser {
       try advance()
       return .literal(.bool(isKeyword(.true, token)), at: at)
     case .keyword(.null):
-      throw FilterError("'null' can only be used in 'is null' or 'is not null'", column: token.column)
+      throw FilterError(
+        "'null' can only be used in 'is null' or 'is not null'", column: token.column)
     case .identifier(let name):
       if isSymbol(.openParen, peek(1)) { return try parseCall(name) }
       try advance()
@@ -302,7 +323,8 @@ struct FilterParser {
       try advance()
       return inner
     case .symbol(.openBracket):
-      throw FilterError("a list can only follow 'in' or be a function argument", column: token.column)
+      throw FilterError(
+        "a list can only follow 'in' or be a function argument", column: token.column)
     default:
       throw missingValue()
     }
@@ -323,11 +345,13 @@ struct FilterParser {
       case .symbol(.minus), .float, .integer:
         throw FilterError("an index must be a non-negative integer", column: current.column)
       default:
-        throw FilterError("expected a string key or an integer index after '['", column: current.column)
+        throw FilterError(
+          "expected a string key or an integer index after '['", column: current.column)
       }
       try advance()
       guard isSymbol(.closeBracket) else {
-        throw FilterError("expected ']' to close the '[' opened at column \(open.column)", column: current.column)
+        throw FilterError(
+          "expected ']' to close the '[' opened at column \(open.column)", column: current.column)
       }
       try advance()
     }
@@ -338,7 +362,9 @@ struct FilterParser {
     let nameToken = current
     guard let function = FilterFunction(name: name) else {
       var message = "unknown function '\(name)'"
-      if let suggestion = closestName(to: name.lowercased(), among: FilterFunction.allCases.map(\.name)) {
+      if let suggestion = closestName(
+        to: name.lowercased(), among: FilterFunction.allCases.map(\.name))
+      {
         message += "; did you mean '\(suggestion)'?"
       }
       throw FilterError(message, column: nameToken.column)
@@ -366,15 +392,18 @@ struct FilterParser {
           break
         }
         if isAtEnd {
-          throw FilterError("expected ')' to close the '(' opened at column \(open.column)", column: endColumn)
+          throw FilterError(
+            "expected ')' to close the '(' opened at column \(open.column)", column: endColumn)
         }
-        throw FilterError("expected ',' or ')' after an argument of \(function.name)", column: current.column)
+        throw FilterError(
+          "expected ',' or ')' after an argument of \(function.name)", column: current.column)
       }
     }
     guard arguments.count == function.arity else {
       let noun = function.arity == 1 ? "argument" : "arguments"
       throw FilterError(
-        "\(function.name) takes \(function.arity) \(noun), but got \(arguments.count)", column: nameToken.column)
+        "\(function.name) takes \(function.arity) \(noun), but got \(arguments.count)",
+        column: nameToken.column)
     }
     return .call(function, arguments, at: SourceColumn(nameToken.column))
   }
@@ -391,7 +420,8 @@ struct FilterParser {
     var values: [FilterLiteral] = []
     func unclosed() -> FilterError {
       FilterError(
-        "expected ']' to close the list opened at column \(open.column)", column: isAtEnd ? endColumn : current.column)
+        "expected ']' to close the list opened at column \(open.column)",
+        column: isAtEnd ? endColumn : current.column)
     }
     if isSymbol(.closeBracket) {
       try advance()
@@ -437,7 +467,8 @@ struct FilterParser {
       default:
         break
       }
-      throw FilterError("expected a number after '\(token.text)' in the list", column: current.column)
+      throw FilterError(
+        "expected a number after '\(token.text)' in the list", column: current.column)
     case .symbol(.openBracket):
       return .list(try parseList())
     default:

@@ -44,7 +44,8 @@ public enum FilterPrinter {
     case .literal(let literal, _):
       switch literal {
       case .int(let value): return value < 0 ? FilterPrecedence.unary : FilterPrecedence.primary
-      case .float(let value): return value.sign == .minus ? FilterPrecedence.unary : FilterPrecedence.primary
+      case .float(let value):
+        return value.sign == .minus ? FilterPrecedence.unary : FilterPrecedence.primary
       default: return FilterPrecedence.primary
       }
     case .field, .isNull, .call: return FilterPrecedence.primary
@@ -89,10 +90,23 @@ public enum FilterPrinter {
         write(lhs, minimum: FilterPrecedence.in, to: &out)
         out += " \(op.rawValue) "
         write(rhs, minimum: FilterPrecedence.in, to: &out)
-      } else {
-        write(lhs, minimum: level, to: &out)
-        out += " \(op.rawValue) "
-        write(rhs, minimum: level + 1, to: &out)
+        return
+      }
+      // A left-associative chain (`a or b or c`, `x + 1 - 2`) is printed along its left spine
+      // without recursion, so long chains need no deep stack.
+      var spine: [(BinaryOperator, FilterExpr)] = [(op, rhs)]
+      var leftmost = lhs
+      while case .binary(let inner, let innerLeft, let innerRight, _) = leftmost,
+        inner.precedence == level,
+        !inner.isOrdering
+      {
+        spine.append((inner, innerRight))
+        leftmost = innerLeft
+      }
+      write(leftmost, minimum: level, to: &out)
+      for (inner, right) in spine.reversed() {
+        out += " \(inner.rawValue) "
+        write(right, minimum: level + 1, to: &out)
       }
     case .range(let lower, let lowerInclusive, let field, let upper, let upperInclusive, _):
       write(lower, minimum: FilterPrecedence.in, to: &out)

@@ -79,15 +79,23 @@ struct TypedFilter {
 /// condition (a Bool field or a JSON value may stand alone). A name that is not a schema
 /// field is a dynamic key (`$meta["name"]`) when the schema enables the dynamic field.
 public struct FilterTypeChecker: Sendable {
+  /// The schema that names and types the fields.
   public let schema: CollectionSchema
 
+  /// A checker for filters over `schema`.
   public init(schema: CollectionSchema) { self.schema = schema }
 
   /// The resolved tree (dynamic keys rewritten to `$meta[...]`), or the first type error.
   public func check(_ root: FilterExpr) throws(FilterError) -> FilterExpr {
+    // Trees built in code skip the parser's limits; hold them to the same ones.
+    let depth = root.measureDepth()
+    if depth.logical > FilterParser.maximumDepth || depth.physical > FilterParser.maximumChain {
+      throw FilterError("the filter is too complex to evaluate", column: max(1, root.startColumn))
+    }
     let typed = try infer(root)
     guard typed.type.isBoolean else {
-      throw FilterError("the filter must be a condition, but \(typed.predicate)", column: typed.column)
+      throw FilterError(
+        "the filter must be a condition, but \(typed.predicate)", column: typed.column)
     }
     return typed.expr
   }
@@ -110,7 +118,8 @@ public struct FilterTypeChecker: Sendable {
       if schema.enableDynamicField {
         let resolved = FieldPath(
           CollectionSchema.dynamicFieldName, path: [.key(path.name)] + path.path, at: path.at)
-        return TypedFilter(expr: .field(resolved), type: .json, field: (path.description, "JSON", false))
+        return TypedFilter(
+          expr: .field(resolved), type: .json, field: (path.description, "JSON", false))
       }
       var message = "unknown field '\(path.name)'"
       if let suggestion = closestName(to: path.name, among: schema.fields.map(\.name)) {
@@ -121,187 +130,263 @@ public struct FilterTypeChecker: Sendable {
     let typeName = DataTypeNames.display(field.type)
     switch field.type {
     case .floatVector:
-      throw error("'\(field.name)' is a vector field; vector fields cannot be used in a filter", column)
+      throw error(
+        "'\(field.name)' is a vector field; vector fields cannot be used in a filter", column)
     case .json:
-      return TypedFilter(expr: .field(path), type: .json, field: (path.description, typeName, false))
+      return TypedFilter(
+        expr: .field(path), type: .json, field: (path.description, typeName, false))
     case .array:
       let element = field.elementType ?? .int64
       guard let first = path.path.first else {
-        return TypedFilter(expr: .field(path), type: .array(element), field: (path.name, typeName, false))
+        return TypedFilter(
+          expr: .field(path), type: .array(element), field: (path.name, typeName, false))
       }
       guard case .index = first else {
-        throw error("'\(field.name)' is an Array field; index it with a number, like \(field.name)[0]", column)
+        throw error(
+          "'\(field.name)' is an Array field; index it with a number, like \(field.name)[0]", column
+        )
       }
       if path.path.count > 1 {
         throw error(
-          "'\(FieldPath(path.name, path: [first]))' is \(DataTypeNames.display(element)) and cannot be indexed", column)
+          "'\(FieldPath(path.name, path: [first]))' is \(DataTypeNames.display(element)) and cannot be indexed",
+          column)
       }
       return TypedFilter(
         expr: .field(path), type: FilterType(scalar: element),
         field: (path.description, DataTypeNames.display(element), true))
     default:
       if !path.path.isEmpty {
-        throw error("'\(field.name)' is \(typeName); only JSON and Array fields can be indexed", column)
+        throw error(
+          "'\(field.name)' is \(typeName); only JSON and Array fields can be indexed", column)
       }
-      return TypedFilter(expr: .field(path), type: FilterType(scalar: field.type), field: (path.name, typeName, false))
+      return TypedFilter(
+        expr: .field(path), type: FilterType(scalar: field.type),
+        field: (path.name, typeName, false))
     }
   }
 
   // MARK: - Expressions
 
+  // Each node kind is checked in its own small function so that the recursion's stack
+  // frames stay small; `and`/`or` chains are walked without recursion.
   func infer(_ expr: FilterExpr) throws(FilterError) -> TypedFilter {
     switch expr {
     case .literal(let literal, _):
-      let type: FilterType
-      switch literal {
-      case .int: type = .int
-      case .float: type = .float
-      case .bool: type = .bool
-      case .string: type = .string
-      case .list: type = .list
-      }
-      return TypedFilter(expr: expr, type: type, field: nil)
-
+      return TypedFilter(expr: expr, type: Self.literalType(literal), field: nil)
     case .field(let path):
       return try resolve(path)
-
     case .unary(let op, let operand, let at):
-      let typed = try infer(operand)
-      let resolved = FilterExpr.unary(op, typed.expr, at: at)
-      switch op {
-      case .not:
-        guard typed.type.isBoolean else {
-          throw error(
-            "'not' needs a condition, but \(typed.predicate); to negate a comparison write not (...)", typed.column)
-        }
-        return TypedFilter(expr: resolved, type: .bool, field: nil)
-      case .negate, .plus:
-        try requireScalar(typed)
-        guard typed.type.isNumeric else {
-          throw error("'\(op.rawValue)' needs a number, but \(typed.predicate)", typed.column)
-        }
-        return TypedFilter(expr: resolved, type: typed.type == .json ? .number : typed.type, field: nil)
-      }
-
+      return try inferUnary(op, operand, at)
     case .binary(let op, let lhs, let rhs, let at):
-      let left = try infer(lhs)
-      let right = try infer(rhs)
-      let resolved = FilterExpr.binary(op, left.expr, right.expr, at: at)
-      switch op {
-      case .and, .or:
-        for side in [left, right] where !side.type.isBoolean {
-          throw error("'\(op.rawValue)' needs conditions on both sides, but \(side.predicate)", side.column)
-        }
-        return TypedFilter(expr: resolved, type: .bool, field: nil)
-      case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual:
-        try checkComparable(left, right, op: op, column: at.value)
-        return TypedFilter(expr: resolved, type: .bool, field: nil)
-      case .add, .subtract, .multiply, .divide, .modulo, .power:
-        for side in [left, right] {
-          try requireScalar(side)
-          guard side.type.isNumeric else {
-            throw error("arithmetic needs numbers, but \(side.predicate)", side.column)
-          }
-          if op == .modulo, side.type == .float {
-            throw error("'%' needs integers, but \(side.predicate)", side.column)
-          }
-        }
-        let type: FilterType
-        if left.type == .int && right.type == .int {
-          type = .int
-        } else if (left.type == .float || right.type == .float) && left.type != .json && right.type != .json {
-          type = .float
-        } else {
-          type = .number
-        }
-        return TypedFilter(expr: resolved, type: type, field: nil)
-      }
-
+      if op == .and || op == .or { return try inferLogical(expr, op) }
+      return try inferBinary(op, lhs, rhs, at)
     case .range(let lower, let lowerInclusive, let field, let upper, let upperInclusive, let at):
-      let low = try infer(lower)
-      let middle = try resolve(field)
-      let high = try infer(upper)
-      try checkComparable(low, middle, op: .less, column: at.value)
-      try checkComparable(middle, high, op: .less, column: at.value)
-      guard case .field(let resolvedField) = middle.expr else { preconditionFailure("a field resolves to a field") }
-      return TypedFilter(
-        expr: .range(
-          lower: low.expr, lowerInclusive: lowerInclusive, field: resolvedField, upper: high.expr,
-          upperInclusive: upperInclusive, at: at),
-        type: .bool, field: nil)
-
+      return try inferRange(lower, lowerInclusive, field, upper, upperInclusive, at)
     case .inList(let lhs, let values, let negated, let at):
-      let left = try infer(lhs)
-      try requireScalar(left)
-      for value in values {
-        let element = TypedFilter(expr: .literal(value, at: at), type: Self.literalType(value), field: nil)
-        if case .list = value, left.type != .json {
-          throw error("cannot compare \(left.noun) with a list", at.value)
-        }
-        try checkComparable(left, element, op: .equal, column: at.value)
-      }
-      return TypedFilter(expr: .inList(left.expr, values, negated: negated, at: at), type: .bool, field: nil)
-
+      return try inferIn(lhs, values, negated, at)
     case .like(let lhs, let pattern, let at):
-      let left = try infer(lhs)
-      try requireScalar(left)
-      guard left.type.isString else {
-        throw error("'like' needs a string, but \(left.predicate)", left.column)
-      }
-      return TypedFilter(expr: .like(left.expr, pattern: pattern, at: at), type: .bool, field: nil)
-
+      return try inferLike(lhs, pattern, at)
     case .isNull(let path, let negated, let at):
       let typed = try resolve(path)
-      guard case .field(let resolved) = typed.expr else { preconditionFailure("a field resolves to a field") }
+      guard case .field(let resolved) = typed.expr else {
+        preconditionFailure("a field resolves to a field")
+      }
       return TypedFilter(expr: .isNull(resolved, negated: negated, at: at), type: .bool, field: nil)
-
     case .exists(let path, let at):
       let typed = try resolve(path)
       guard typed.type == .json, case .field(let resolved) = typed.expr else {
         throw error("'exists' needs a JSON field or path, but \(typed.predicate)", typed.column)
       }
       return TypedFilter(expr: .exists(resolved, at: at), type: .bool, field: nil)
-
     case .call(let function, let arguments, let at):
-      var typedArguments: [TypedFilter] = []
-      for argument in arguments { typedArguments.append(try infer(argument)) }
-      guard typedArguments.count == function.arity else {
-        throw error("\(function.name) takes \(function.arity) arguments, but got \(arguments.count)", at.value)
+      return try inferCall(function, arguments, at)
+    }
+  }
+
+  /// A chain of one `and`/`or` operator, checked operand by operand with an explicit stack,
+  /// and rebuilt with the same shape.
+  func inferLogical(_ root: FilterExpr, _ op: BinaryOperator) throws(FilterError) -> TypedFilter {
+    enum Work {
+      case visit(FilterExpr)
+      case build(SourceColumn)
+    }
+    var work: [Work] = [.visit(root)]
+    var results: [FilterExpr] = []
+    while let item = work.popLast() {
+      switch item {
+      case .visit(let expr):
+        if case .binary(let inner, let lhs, let rhs, let at) = expr, inner == op {
+          work.append(.build(at))
+          work.append(.visit(rhs))
+          work.append(.visit(lhs))
+        } else {
+          let side = try infer(expr)
+          guard side.type.isBoolean else {
+            throw error(
+              "'\(op.rawValue)' needs conditions on both sides, but \(side.predicate)", side.column)
+          }
+          results.append(side.expr)
+        }
+      case .build(let at):
+        let rhs = results.removeLast()
+        let lhs = results.removeLast()
+        results.append(.binary(op, lhs, rhs, at: at))
       }
-      let resolved = FilterExpr.call(function, typedArguments.map(\.expr), at: at)
-      let container = typedArguments[0]
-      var elementType: FilterType = .json
-      switch container.type {
-      case .array(let element): elementType = FilterType(scalar: element)
-      case .json: break
-      default:
+    }
+    return TypedFilter(expr: results[0], type: .bool, field: nil)
+  }
+
+  func inferUnary(_ op: UnaryOperator, _ operand: FilterExpr, _ at: SourceColumn)
+    throws(FilterError) -> TypedFilter
+  {
+    let typed = try infer(operand)
+    let resolved = FilterExpr.unary(op, typed.expr, at: at)
+    switch op {
+    case .not:
+      guard typed.type.isBoolean else {
         throw error(
-          "\(function.name) needs an Array or JSON field, but \(container.predicate)", container.column)
-      }
-      if function == .arrayLength { return TypedFilter(expr: resolved, type: .int, field: nil) }
-      let argument = typedArguments[1]
-      guard case .literal(let literal, _) = argument.expr else {
-        throw error("the second argument of \(function.name) must be a constant value", argument.column)
-      }
-      let values: [FilterLiteral]
-      if function.takesList {
-        guard case .list(let list) = literal else {
-          throw error("\(function.name) needs a list of values as its second argument", argument.column)
-        }
-        values = list
-      } else {
-        values = [literal]
-      }
-      if elementType != .json, let fieldText = container.field?.text {
-        let element = TypedFilter(expr: container.expr, type: elementType, field: nil)
-        for value in values where !Self.comparable(element.type, Self.literalType(value), op: .equal) {
-          throw error(
-            "cannot compare the \(Self.typeWord(elementType)) elements of '\(fieldText)' with \(value.kindDescription)",
-            argument.column)
-        }
+          "'not' needs a condition, but \(typed.predicate); to negate a comparison write not (...)",
+          typed.column)
       }
       return TypedFilter(expr: resolved, type: .bool, field: nil)
+    case .negate, .plus:
+      try requireScalar(typed)
+      guard typed.type.isNumeric else {
+        throw error("'\(op.rawValue)' needs a number, but \(typed.predicate)", typed.column)
+      }
+      return TypedFilter(
+        expr: resolved, type: typed.type == .json ? .number : typed.type, field: nil)
     }
+  }
+
+  func inferBinary(
+    _ op: BinaryOperator, _ lhs: FilterExpr, _ rhs: FilterExpr, _ at: SourceColumn
+  ) throws(FilterError) -> TypedFilter {
+    let left = try infer(lhs)
+    let right = try infer(rhs)
+    let resolved = FilterExpr.binary(op, left.expr, right.expr, at: at)
+    if op.isComparison {
+      try checkComparable(left, right, op: op, column: at.value)
+      return TypedFilter(expr: resolved, type: .bool, field: nil)
+    }
+    for side in [left, right] {
+      try requireScalar(side)
+      guard side.type.isNumeric else {
+        throw error("arithmetic needs numbers, but \(side.predicate)", side.column)
+      }
+      if op == .modulo, side.type == .float {
+        throw error("'%' needs integers, but \(side.predicate)", side.column)
+      }
+    }
+    let type: FilterType
+    if left.type == .int && right.type == .int {
+      type = .int
+    } else if (left.type == .float || right.type == .float) && left.type != .json
+      && right.type != .json
+    {
+      type = .float
+    } else {
+      type = .number
+    }
+    return TypedFilter(expr: resolved, type: type, field: nil)
+  }
+
+  func inferRange(
+    _ lower: FilterExpr, _ lowerInclusive: Bool, _ field: FieldPath, _ upper: FilterExpr,
+    _ upperInclusive: Bool,
+    _ at: SourceColumn
+  ) throws(FilterError) -> TypedFilter {
+    let low = try infer(lower)
+    let middle = try resolve(field)
+    let high = try infer(upper)
+    try checkComparable(low, middle, op: .less, column: at.value)
+    try checkComparable(middle, high, op: .less, column: at.value)
+    guard case .field(let resolvedField) = middle.expr else {
+      preconditionFailure("a field resolves to a field")
+    }
+    return TypedFilter(
+      expr: .range(
+        lower: low.expr, lowerInclusive: lowerInclusive, field: resolvedField, upper: high.expr,
+        upperInclusive: upperInclusive, at: at),
+      type: .bool, field: nil)
+  }
+
+  func inferIn(
+    _ lhs: FilterExpr, _ values: [FilterLiteral], _ negated: Bool, _ at: SourceColumn
+  ) throws(FilterError) -> TypedFilter {
+    let left = try infer(lhs)
+    try requireScalar(left)
+    for value in values {
+      if case .list = value {
+        guard left.type == .json else {
+          throw error("cannot compare \(left.noun) with a list", at.value)
+        }
+        continue
+      }
+      let element = TypedFilter(
+        expr: .literal(value, at: at), type: Self.literalType(value), field: nil)
+      try checkComparable(left, element, op: .equal, column: at.value)
+    }
+    return TypedFilter(
+      expr: .inList(left.expr, values, negated: negated, at: at), type: .bool, field: nil)
+  }
+
+  func inferLike(_ lhs: FilterExpr, _ pattern: String, _ at: SourceColumn) throws(FilterError)
+    -> TypedFilter
+  {
+    let left = try infer(lhs)
+    try requireScalar(left)
+    guard left.type.isString else {
+      throw error("'like' needs a string, but \(left.predicate)", left.column)
+    }
+    return TypedFilter(expr: .like(left.expr, pattern: pattern, at: at), type: .bool, field: nil)
+  }
+
+  func inferCall(
+    _ function: FilterFunction, _ arguments: [FilterExpr], _ at: SourceColumn
+  ) throws(FilterError) -> TypedFilter {
+    var typedArguments: [TypedFilter] = []
+    for argument in arguments { typedArguments.append(try infer(argument)) }
+    guard typedArguments.count == function.arity else {
+      throw error(
+        "\(function.name) takes \(function.arity) arguments, but got \(arguments.count)", at.value)
+    }
+    let resolved = FilterExpr.call(function, typedArguments.map(\.expr), at: at)
+    let container = typedArguments[0]
+    var elementType: FilterType = .json
+    switch container.type {
+    case .array(let element): elementType = FilterType(scalar: element)
+    case .json: break
+    default:
+      throw error(
+        "\(function.name) needs an Array or JSON field, but \(container.predicate)",
+        container.column)
+    }
+    if function == .arrayLength { return TypedFilter(expr: resolved, type: .int, field: nil) }
+    let argument = typedArguments[1]
+    guard case .literal(let literal, _) = argument.expr else {
+      throw error(
+        "the second argument of \(function.name) must be a constant value", argument.column)
+    }
+    let values: [FilterLiteral]
+    if function.takesList {
+      guard case .list(let list) = literal else {
+        throw error(
+          "\(function.name) needs a list of values as its second argument", argument.column)
+      }
+      values = list
+    } else {
+      values = [literal]
+    }
+    if elementType != .json, let fieldText = container.field?.text {
+      let element = TypedFilter(expr: container.expr, type: elementType, field: nil)
+      for value in values where !Self.comparable(element.type, Self.literalType(value), op: .equal) {
+        throw error(
+          "cannot compare the \(Self.typeWord(elementType)) elements of '\(fieldText)' with \(value.kindDescription)",
+          argument.column)
+      }
+    }
+    return TypedFilter(expr: resolved, type: .bool, field: nil)
   }
 
   static func literalType(_ literal: FilterLiteral) -> FilterType {
@@ -344,7 +429,9 @@ public struct FilterTypeChecker: Sendable {
     return false
   }
 
-  func checkComparable(_ lhs: TypedFilter, _ rhs: TypedFilter, op: BinaryOperator, column: Int) throws(FilterError) {
+  func checkComparable(_ lhs: TypedFilter, _ rhs: TypedFilter, op: BinaryOperator, column: Int)
+    throws(FilterError)
+  {
     try requireScalar(lhs)
     try requireScalar(rhs)
     guard Self.comparable(lhs.type, rhs.type, op: op) else {
