@@ -63,7 +63,18 @@ final class Collection {
 
   /// Opens a collection by reading its manifest; rows are read on first use.
   static func open(directory: String, readOnly: Bool) throws(VectorError) -> Collection {
-    let path = directory + "/manifest"
+    var manifest = try readManifest(directory + "/manifest")
+    // The directory's name is the collection's name: a crash inside a rename can leave the old
+    // name in the manifest, and the rename's directory move is the step that counts.
+    let name = String(directory.split(separator: "/").last ?? "")
+    let renamed = manifest.schema.name != name && !name.isEmpty
+    if renamed { manifest.schema.name = name }
+    let collection = try Collection(directory: directory, readOnly: readOnly, manifest: manifest)
+    if renamed && !readOnly { try collection.writeManifest() }
+    return collection
+  }
+
+  static func readManifest(_ path: String) throws(VectorError) -> Manifest {
     let bytes = try StorageCall.run { try ChecksummedFile.read(kind: .manifest, from: path) }
     let json: JSONValue
     do {
@@ -73,13 +84,11 @@ final class Collection {
     } catch {
       throw .corrupt("corrupt file \(path): the manifest is not valid JSON (\(error))")
     }
-    let manifest: Manifest
     do {
-      manifest = try Manifest(json: json)
+      return try Manifest(json: json)
     } catch {
       throw .corrupt("corrupt file \(path): \(error)")
     }
-    return try Collection(directory: directory, readOnly: readOnly, manifest: manifest)
   }
 
   private func writeManifest() throws(VectorError) {
@@ -97,9 +106,43 @@ final class Collection {
   // MARK: - Materialising
 
   /// Reads segments and replays the log, once; `progress` gets percentages.
+  ///
+  /// A writer first deletes segment and deletion files that the manifest does not name: a crash
+  /// between writing them and committing the manifest leaves such files, and their ids are reused.
+  /// A reader runs beside a writer that may flush meanwhile; it checks that the manifest did not
+  /// change while it read, and starts again if it did.
   @discardableResult
   func materialize(progress: ((Int) -> Void)? = nil) throws(VectorError) -> CollectionData {
     if let data { return data }
+    if !readOnly {
+      removeOrphanFiles()
+      return try materializeOnce(progress: progress)
+    }
+    var attempts = 0
+    while true {
+      attempts += 1
+      let before = manifest
+      do {
+        let data = try materializeOnce(progress: progress)
+        let after = try Self.readManifest(manifestPath)
+        if after.checkpoint == before.checkpoint && after.segments == before.segments { return data }
+        self.data = nil
+        manifest = after
+      } catch {
+        // A file vanished or changed under us because a writer flushed: retry from its new manifest.
+        guard attempts < 5, let after = try? Self.readManifest(manifestPath),
+          after.checkpoint != before.checkpoint || after.segments != before.segments
+        else { throw error }
+        self.data = nil
+        manifest = after
+      }
+      if attempts >= 5 {
+        throw .io("the collection \(layout.schema.name) kept changing while it was read; try again")
+      }
+    }
+  }
+
+  private func materializeOnce(progress: ((Int) -> Void)?) throws(VectorError) -> CollectionData {
     let data = CollectionData()
     data.lastSequence = manifest.checkpoint
     data.nextAutoID = manifest.nextAutoID
@@ -164,6 +207,11 @@ final class Collection {
         throw .corrupt("corrupt file \(deletions): \(error.reason)")
       }
     }
+    // Deletions only accumulate: the file may be ahead of the manifest, never behind it.
+    guard segment.deletedCount >= entry.deleted else {
+      throw .corrupt(
+        "corrupt file \(deletions): it deletes \(segment.deletedCount) rows, the manifest says \(entry.deleted)")
+    }
     return segment
   }
 
@@ -210,7 +258,7 @@ final class Collection {
           throw .init(offset: 8, reason: "unknown operation")
         }
         let partition = try reader.readString()
-        let count = Int(try reader.read(UInt32.self))
+        let count = try reader.readCount()
         if operation == .delete {
           var keys: [PrimaryKey] = []
           for _ in 0..<count { keys.append(try reader.readPrimaryKey()) }
@@ -400,7 +448,7 @@ final class Collection {
       encodeRecord(sequence: sequence, operation: .insert, partition: partition, rows: normalized, keys: []))
     data.lastSequence = sequence
     applyInsert(normalized, partition: partition, in: data)
-    try flushIfLarge(data)
+    flushIfLarge(data)
     return MutationResult(ids: normalized.map(\.primaryKey), insertCount: normalized.count)
   }
 
@@ -420,7 +468,7 @@ final class Collection {
     data.lastSequence = sequence
     applyDelete(normalized.map(\.primaryKey), in: data)
     applyInsert(normalized, partition: partition, in: data)
-    try flushIfLarge(data)
+    flushIfLarge(data)
     return MutationResult(ids: normalized.map(\.primaryKey), upsertCount: normalized.count)
   }
 
@@ -440,48 +488,70 @@ final class Collection {
     try appendToLog(encodeRecord(sequence: sequence, operation: .delete, partition: "", rows: [], keys: keys))
     data.lastSequence = sequence
     let deleted = applyDelete(keys, in: data)
-    try flushIfLarge(data)
+    flushIfLarge(data)
     return MutationResult(ids: keys, deleteCount: deleted)
   }
 
   func delete(filter: String, partition: String?) throws(VectorError) -> MutationResult {
     try requireWritable()
+    guard !filter.allSatisfy(\.isWhitespace) else {
+      throw .invalidArgument(
+        "the delete filter is empty; refusing to delete every entity (drop the collection instead)")
+    }
     let partitions = try partition.map { name throws(VectorError) in [try checkPartition(name)] } ?? []
     let keys = try matchingRows(filter: filter, partitions: partitions).map { $0.segment.primaryKeys[$0.row] }
     return try delete(ids: keys, partition: partition)
   }
 
-  private func flushIfLarge(_ data: CollectionData) throws(VectorError) {
+  /// Flushes when the growing rows or the log are large. The write before it is already durable
+  /// and applied, so a failure here is not the write's failure: the next flush tries again.
+  private func flushIfLarge(_ data: CollectionData) {
     if data.growingRows >= flushRowThreshold || (log?.byteSize ?? 0) >= Self.flushByteThreshold {
-      try flush()
+      try? flush()
     }
   }
 
   /// Seals growing rows and deletions into files, commits the manifest, and empties the log.
+  ///
+  /// In-memory state changes only after the manifest is committed, so a flush that fails part-way
+  /// (a full disk) leaves everything as it was: the rows stay in the log and growing segments.
   func flush() throws(VectorError) {
     guard !readOnly, let data else { return }
-    for segment in data.segments where !segment.isSealed && segment.count > 0 {
+    let sealing = data.segments.filter { !$0.isSealed && $0.count > 0 }
+    for segment in sealing {
       let path = segmentPath(segment.id)
       let bytes = Data(segment.encode(layout: layout))
       try StorageCall.run { try ChecksummedFile.write(bytes, kind: .segment, to: path) }
-      segment.isSealed = true
-      segment.deletionsDirty = segment.deletedCount > 0
     }
-    data.segments.removeAll { !$0.isSealed }
-    data.growing = [:]
-    data.growingRows = 0
-    for segment in data.segments where segment.deletionsDirty {
+    let deletionsToWrite = data.segments.filter {
+      ($0.isSealed && $0.deletionsDirty) || (!$0.isSealed && $0.count > 0 && $0.deletedCount > 0)
+    }
+    for segment in deletionsToWrite {
       let path = deletionsPath(segment.id)
       let bytes = Data(segment.encodeDeletions())
       try StorageCall.run { try ChecksummedFile.write(bytes, kind: .deletions, to: path) }
-      segment.deletionsDirty = false
     }
-    manifest.segments = data.segments.map {
+    var committed = manifest
+    committed.segments = data.segments.filter { $0.count > 0 }.map {
       Manifest.SegmentEntry(id: $0.id, partition: $0.partition, rows: $0.count, deleted: $0.deletedCount)
     }
-    manifest.checkpoint = data.lastSequence
-    manifest.nextAutoID = max(manifest.nextAutoID, data.nextAutoID)
-    try writeManifest()
+    committed.checkpoint = data.lastSequence
+    committed.nextAutoID = max(committed.nextAutoID, data.nextAutoID)
+    let previous = manifest
+    manifest = committed
+    do {
+      try writeManifest()
+    } catch {
+      manifest = previous
+      throw error
+    }
+    // Committed: the in-memory view catches up.
+    for segment in sealing { segment.isSealed = true }
+    for segment in deletionsToWrite { segment.deletionsDirty = false }
+    data.segments.removeAll { !$0.isSealed }
+    data.growing = [:]
+    data.growingRows = 0
+    // The checkpoint makes the old records harmless, so a failed reset loses nothing.
     if let log { try StorageCall.run { try log.reset() } }
     removeOrphanFiles()
   }
@@ -490,13 +560,16 @@ final class Collection {
   /// and committing the manifest).
   private func removeOrphanFiles() {
     let live = Set(manifest.segments.map(\.id))
+    var removed = false
     guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
     for name in names where name.hasPrefix("seg-") {
       let idText = name.dropFirst(4).prefix { $0.isNumber }
       if let id = Int(idText), !live.contains(id) {
         try? FileManager.default.removeItem(atPath: directory + "/" + name)
+        removed = true
       }
     }
+    if removed { try? ChecksummedFile.fsyncDirectory(directory) }
   }
 
   /// Flushes pending rows so that the manifest's counts are exact, and closes the log.
@@ -754,7 +827,7 @@ final class Collection {
     if request.filter.trimmingCharacters(in: .whitespaces).isEmpty && request.limit == nil {
       throw .invalidArgument("empty expression should be used with limit")
     }
-    if let limit = request.limit, limit < 0 || limit > 16384 {
+    if let limit = request.limit, limit < 1 || limit > 16384 {
       throw .invalidArgument("limit should be in range [1, 16384], but got \(limit)")
     }
     guard request.offset >= 0 else { throw .invalidArgument("offset should be non-negative, got \(request.offset)") }
@@ -816,9 +889,14 @@ final class Collection {
     }
     let column = layout.vectorColumn(field.name)!
     let dim = field.dim ?? 0
-    for (offset, vector) in request.vectors.enumerated() where vector.count != dim {
-      throw .invalidArgument(
-        "the dim (\(vector.count)) of query vector \(offset + 1) does not match field \(field.name)'s dim (\(dim))")
+    for (offset, vector) in request.vectors.enumerated() {
+      guard vector.count == dim else {
+        throw .invalidArgument(
+          "the dim (\(vector.count)) of query vector \(offset + 1) does not match field \(field.name)'s dim (\(dim))")
+      }
+      guard vector.allSatisfy(\.isFinite) else {
+        throw .invalidArgument("query vector \(offset + 1) contains NaN or infinity")
+      }
     }
     let index = manifest.indexes.first { $0.fieldName == field.name }
     let metric: Metric
@@ -868,6 +946,7 @@ enum StorageCall {
       switch error {
       case .locked: throw .locked(error.description)
       case .corrupt, .unsupportedVersion: throw .corrupt(error.description)
+      case .recordTooLarge: throw .invalidArgument(error.description + "; write fewer or smaller entities at once")
       default: throw .io(error.description)
       }
     } catch let error as VectorError {

@@ -177,11 +177,17 @@ public actor EmbeddedBackend: VectorBackend {
 
   public func dropCollection(_ name: String) async throws {
     try requireWritable()
-    let collection = try collection(name)
-    collection.close()
-    open[database + "/" + name] = nil
+    let key = database + "/" + name
+    let directory = collectionPath(name)
+    if let collection = open[key] {
+      collection.close()
+      open[key] = nil
+    } else if !FileManager.default.fileExists(atPath: directory + "/manifest") {
+      throw VectorError.collectionNotFound(database: database, collection: name)
+    }
+    // Dropping needs no readable manifest: a corrupt collection can always be dropped.
     let trash = collectionsPath(database) + "/.dropping-\(name)-\(getpid())"
-    guard rename(collection.directory, trash) == 0 else {
+    guard rename(directory, trash) == 0 else {
       throw VectorError.io("cannot drop collection \(name): \(String(cString: strerror(errno)))")
     }
     try StorageCall.run { try ChecksummedFile.fsyncDirectory(collectionsPath(database)) }

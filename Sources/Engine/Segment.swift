@@ -129,7 +129,7 @@ final class Segment {
     var reader = BinaryReader(bytes)
     let partition = try reader.readString()
     let segment = Segment(id: id, partition: partition, layout: layout)
-    let count = Int(try reader.read(UInt32.self))
+    let count = try reader.readCount()
     let fieldCount = Int(try reader.read(UInt32.self))
     guard fieldCount == layout.schema.fields.count else {
       throw .init(

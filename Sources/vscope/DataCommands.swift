@@ -6,19 +6,19 @@ import Model
 /// Parsing of the small languages on the command line: vectors, ids, `k=v` parameters.
 enum Arguments {
   /// `[0.1, 0.2]` → one vector; `[[…], […]]` → several.
-  static func vectors(_ text: String) throws -> [[Float]] {
+  static func vectors(_ text: String, source: String = "--vector") throws -> [[Float]] {
     let json: JSONValue
     do {
       json = try JSONValue.parse(text)
     } catch {
-      throw UserError("--vector is not a JSON array of numbers: \(error)")
+      throw UserError("\(source) is not a JSON array of numbers: \(error)")
     }
     func vector(_ value: JSONValue) throws -> [Float] {
       guard case .array(let elements) = value, !elements.isEmpty else {
-        throw UserError("--vector must be a non-empty JSON array of numbers, like [0.1, 0.2]")
+        throw UserError("\(source) must hold a non-empty JSON array of numbers, like [0.1, 0.2]")
       }
       return try elements.map {
-        guard let number = $0.numberValue else { throw UserError("--vector holds a non-number: \($0.jsonText)") }
+        guard let number = $0.numberValue else { throw UserError("\(source) holds a non-number: \($0.jsonText)") }
         return Float(number)
       }
     }
@@ -31,7 +31,7 @@ enum Arguments {
   /// Query vectors from a file: `.fvecs` (int32 dim, then float32s, per row) or JSON.
   static func vectors(file path: String) throws -> [[Float]] {
     guard let data = FileManager.default.contents(atPath: path) else { throw UserError("cannot read \(path)") }
-    guard path.hasSuffix(".fvecs") else { return try vectors(String(decoding: data, as: UTF8.self)) }
+    guard path.hasSuffix(".fvecs") else { return try vectors(String(decoding: data, as: UTF8.self), source: path) }
     var result: [[Float]] = []
     var offset = 0
     let bytes = [UInt8](data)
@@ -69,13 +69,12 @@ enum Arguments {
 
   /// A primary key typed by the schema's primary field.
   static func primaryKey(_ text: String, schema: CollectionSchema) throws -> PrimaryKey {
+    let trimmed = text.trimmingCharacters(in: .whitespaces)
     if schema.primaryField?.type == .int64 {
-      guard let number = Int64(text.trimmingCharacters(in: .whitespaces)) else {
-        throw UserError("'\(text)' is not an Int64 primary key")
-      }
+      guard let number = Int64(trimmed) else { throw UserError("'\(text)' is not an Int64 primary key") }
       return .int(number)
     }
-    return .string(text)
+    return .string(trimmed)
   }
 
   static func onlyVectorField(_ schema: CollectionSchema) throws -> String {
@@ -160,11 +159,22 @@ struct Import: AsyncParsableCommand {
         }
       } catch {
         Console.endProgress()
-        if !written.isEmpty { _ = try? await store.delete(name, ids: written, partition: partition) }
-        if let vectorError = error as? VectorError, case .invalidArgument(let message) = vectorError {
-          throw UserError("\(file): nothing imported: \(message)")
+        let reason = (error as? VectorError)?.description ?? "\(error)"
+        if upsert {
+          // An upsert replaces entities: it cannot be undone, so say exactly what was written.
+          throw UserError("\(file): import stopped after \(done) of \(total) rows were upserted: \(reason)")
         }
-        throw error
+        if !written.isEmpty {
+          do {
+            _ = try await store.delete(name, ids: written, partition: partition)
+          } catch {
+            throw UserError(
+              "\(file): import failed (\(reason)) and undoing the \(written.count) rows already written failed too: \(error)"
+            )
+          }
+        }
+        if let vectorError = error as? VectorError, !vectorError.isUserError { throw error }
+        throw UserError("\(file): nothing imported: \(reason)")
       }
       Console.endProgress()
       Console.info("imported \(done) entities into \(name)")
