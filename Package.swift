@@ -16,6 +16,8 @@ let package = Package(
     .target(name: "Storage"),
     // The embedded store: collections, segments, exact search, filter evaluation.
     .target(name: "Engine", dependencies: ["Model", "Storage"]),
+    // The Milvus adapter: the shared protocol over Milvus's gRPC API.
+    .target(name: "MilvusAdapter", dependencies: ["Model"]),
     // Import readers (JSON lines, CSV, .fvecs, .npy) and the JSON-lines writer.
     .target(name: "DataFormats", dependencies: ["Model"]),
     // The explorer's terminal layer: cell buffers, screens, widgets (the app arrives with its issue).
@@ -32,6 +34,7 @@ let package = Package(
     .testTarget(name: "StorageTests", dependencies: ["Storage"]),
     .testTarget(name: "EngineTests", dependencies: ["Engine", "Model"]),
     .testTarget(name: "DataFormatsTests", dependencies: ["DataFormats", "Model"]),
+    .testTarget(name: "MilvusAdapterTests", dependencies: ["MilvusAdapter", "Model"]),
     .testTarget(name: "TUITests", dependencies: ["TUI", "Model"]),
     .testTarget(name: "vscopeTests", dependencies: ["Model"]),
     // Child processes that the crash tests kill with SIGKILL.
