@@ -224,6 +224,8 @@ public struct SearchHit: Sendable, Hashable {
 public protocol VectorBackend: Sendable {
   /// Kind, version and capabilities of the backend.
   func serverInfo() async throws -> ServerInfo
+  /// Finishes pending work and lets go of files, locks or connections; the backend is unusable after.
+  func close() async
 
   /// Database names.
   func listDatabases() async throws -> [String]

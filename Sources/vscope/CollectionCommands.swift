@@ -33,7 +33,8 @@ struct Collections: AsyncParsableCommand {
         return
       }
       if collections.isEmpty {
-        Console.info("no collections in database \(await store.currentDatabase()) (\(store.directory))")
+        let address = try await store.serverInfo().address
+        Console.info("no collections in database \(await store.currentDatabase()) (\(address))")
         return
       }
       var table = TextTable(["NAME", "ENTITIES", "LOAD STATE", "INDEX"], rightAligned: [1])

@@ -87,7 +87,7 @@ struct BackendOptions: ParsableArguments {
   var db: String?
 
   /// Opens the embedded store; read-only commands take no lock, so they run beside a writer.
-  func open(writable: Bool) async throws -> EmbeddedBackend {
+  func open(writable: Bool) async throws -> any VectorBackend {
     let directory = data ?? EmbeddedBackend.defaultDirectory()
     let backend = try EmbeddedBackend(directory: directory, readOnly: !writable)
     if let db { try await backend.useDatabase(db) }
@@ -103,7 +103,7 @@ struct OutputOptions: ParsableArguments {
 
 /// Runs `body` with an open backend and closes it (flushing, releasing the lock) on every path.
 func withBackend<T>(
-  _ options: BackendOptions, writable: Bool, _ body: (EmbeddedBackend) async throws -> T
+  _ options: BackendOptions, writable: Bool, _ body: (any VectorBackend) async throws -> T
 ) async throws -> T {
   let backend = try await options.open(writable: writable)
   do {
