@@ -7,7 +7,11 @@ let package = Package(
     .executable(name: "vscope", targets: ["vscope"])
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
+    .package(url: "https://github.com/grpc/grpc-swift-2", exact: "2.4.3"),
+    .package(url: "https://github.com/grpc/grpc-swift-nio-transport", exact: "2.9.2"),
+    .package(url: "https://github.com/grpc/grpc-swift-protobuf", exact: "2.4.1"),
   ],
   targets: [
     // The shared vocabulary: schemas, values, filter expressions, the VectorBackend protocol. No I/O.
@@ -17,7 +21,17 @@ let package = Package(
     // The embedded store: collections, segments, exact search, filter evaluation.
     .target(name: "Engine", dependencies: ["Model", "Storage"]),
     // The Milvus adapter: the shared protocol over Milvus's gRPC API.
-    .target(name: "MilvusAdapter", dependencies: ["Model"]),
+    .target(
+      name: "MilvusAdapter",
+      dependencies: [
+        "Model",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      exclude: ["Generated/regenerate.sh", "Generated/write_descriptors.py"]
+    ),
     // Import readers (JSON lines, CSV, .fvecs, .npy) and the JSON-lines writer.
     .target(name: "DataFormats", dependencies: ["Model"]),
     // The explorer's terminal layer: cell buffers, screens, widgets (the app arrives with its issue).
@@ -26,7 +40,7 @@ let package = Package(
     .executableTarget(
       name: "vscope",
       dependencies: [
-        "Model", "Engine", "DataFormats",
+        "Model", "Engine", "DataFormats", "MilvusAdapter",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -34,7 +48,7 @@ let package = Package(
     .testTarget(name: "StorageTests", dependencies: ["Storage"]),
     .testTarget(name: "EngineTests", dependencies: ["Engine", "Model"]),
     .testTarget(name: "DataFormatsTests", dependencies: ["DataFormats", "Model"]),
-    .testTarget(name: "MilvusAdapterTests", dependencies: ["MilvusAdapter", "Model"]),
+    .testTarget(name: "MilvusAdapterTests", dependencies: ["MilvusAdapter", "Model", "Engine"]),
     .testTarget(name: "TUITests", dependencies: ["TUI", "Model"]),
     .testTarget(name: "vscopeTests", dependencies: ["Model"]),
     // Child processes that the crash tests kill with SIGKILL.

@@ -20,6 +20,8 @@ public enum VectorError: Error, Sendable, Equatable, CustomStringConvertible {
   case locked(String)
   /// An operating-system or transport failure.
   case io(String)
+  /// A server that cannot be reached or did not answer in time.
+  case unavailable(String)
   /// The operation was cancelled by the user.
   case cancelled
   /// A bug: an invariant did not hold.
@@ -41,6 +43,7 @@ public enum VectorError: Error, Sendable, Equatable, CustomStringConvertible {
     case .corrupt(let message): return message
     case .locked(let message): return message
     case .io(let message): return message
+    case .unavailable(let message): return message
     case .cancelled: return "cancelled"
     case .internal(let message): return "internal error: \(message)"
     }

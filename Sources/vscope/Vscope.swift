@@ -2,6 +2,7 @@ import ArgumentParser
 import DataFormats
 import Engine
 import Foundation
+import MilvusAdapter
 import Model
 
 /// `vscope`: a terminal explorer for vector collections, and a scriptable CLI over the same protocol.
@@ -78,18 +79,46 @@ struct UserError: Error {
   init(_ message: String) { self.message = message }
 }
 
-/// Where the data lives.
+/// Where the data lives: the embedded store (default) or a Milvus server.
 struct BackendOptions: ParsableArguments {
   @Option(name: .long, help: "The embedded store's directory (default: $XDG_DATA_HOME/vscope).")
   var data: String?
 
+  @Option(
+    name: .long,
+    help: "A Milvus server: milvus://[user:password@]host[:port][/database], or http:// / https:// (TLS).")
+  var milvus: String?
+
+  @Option(name: .long, help: "A Milvus token (user:password or an API key); also MILVUS_TOKEN.")
+  var token: String?
+
+  @Option(name: .customLong("tls-ca"), help: "A PEM file of CA certificates to trust for https:// Milvus.")
+  var tlsCA: String?
+
+  @Option(name: .customLong("timeout"), help: "Seconds to wait for one Milvus call.")
+  var timeout: Int = 30
+
   @Option(name: .long, help: "The database to use.")
   var db: String?
 
-  /// Opens the embedded store; read-only commands take no lock, so they run beside a writer.
+  func validate() throws {
+    if data != nil && milvus != nil { throw ValidationError("give either --data DIR or --milvus URI, not both") }
+    if timeout < 1 { throw ValidationError("--timeout must be at least 1 second") }
+  }
+
+  /// Opens the backend. The embedded store's read-only commands take no lock, so they run beside a writer.
   func open(writable: Bool) async throws -> any VectorBackend {
-    let directory = data ?? EmbeddedBackend.defaultDirectory()
-    let backend = try EmbeddedBackend(directory: directory, readOnly: !writable)
+    let backend: any VectorBackend
+    if let milvus {
+      var endpoint = try MilvusEndpoint(parsing: milvus)
+      endpoint.token = token ?? ProcessInfo.processInfo.environment["MILVUS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+      endpoint.caFile = tlsCA
+      endpoint.callTimeout = .seconds(timeout)
+      backend = try MilvusBackend(endpoint: endpoint)
+    } else {
+      let directory = data ?? EmbeddedBackend.defaultDirectory()
+      backend = try EmbeddedBackend(directory: directory, readOnly: !writable)
+    }
     if let db { try await backend.useDatabase(db) }
     return backend
   }

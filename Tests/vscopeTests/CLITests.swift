@@ -39,10 +39,10 @@ final class CLITests: XCTestCase {
   }
 
   @discardableResult
-  func vscope(_ arguments: [String], stdin: String? = nil) throws -> Run {
+  func vscope(_ arguments: [String], stdin: String? = nil, embedded: Bool = true) throws -> Run {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: Self.executable)
-    process.arguments = arguments + ["--data", dataDirectory]
+    process.arguments = arguments + (embedded ? ["--data", dataDirectory] : [])
     var environment = ProcessInfo.processInfo.environment
     environment["SWIFT_BACKTRACE"] = "enable=no"
     process.environment = environment
@@ -239,5 +239,40 @@ final class CLITests: XCTestCase {
     try XCTAssertEqual(vscope(["drop", "docs", "--yes"]).status, 0)
     let usage = try vscope(["search", "docs"])
     XCTAssertEqual(usage.status, 1)
+  }
+
+  func testTheSameCommandsDriveMilvus() throws {
+    let environment = ProcessInfo.processInfo.environment
+    guard let lite = environment["VSCOPE_MILVUS_LITE"] else {
+      if environment["VSCOPE_REQUIRE_MILVUS"] == "1" { XCTFail("VSCOPE_MILVUS_LITE is not set") }
+      throw XCTSkip("no Milvus Lite server: run the tests with scripts/test")
+    }
+    let milvus = ["--milvus", "milvus://\(lite)"]
+    let name = "cli_" + UUID().uuidString.prefix(8).lowercased()
+    try XCTAssertEqual(vscope(["create", name, "--dim", "2", "--metric", "L2"] + milvus, embedded: false).status, 0)
+    defer { _ = try? vscope(["drop", name, "--yes"] + milvus, embedded: false) }
+    let inserted = try vscope(
+      [
+        "insert", name,
+        #"[{"id": 1, "vector": [0, 1], "genre": "jazz"}, {"id": 2, "vector": [5, 5], "genre": "soul"}]"#,
+      ]
+        + milvus, embedded: false)
+    XCTAssertEqual(inserted.status, 0, inserted.stderr)
+    try XCTAssertEqual(vscope(["load", name] + milvus, embedded: false).status, 0)
+    let hits = try json(
+      vscope(
+        ["search", name, "--vector", "[4, 4]", "--top-k", "1", "--fields", "genre", "--json"] + milvus, embedded: false)
+    )
+    XCTAssertEqual(hits[0]?[0]?["id"], .int(2))
+    XCTAssertEqual(hits[0]?[0]?["entity"]?["genre"], .string("soul"))
+    XCTAssertEqual(hits[0]?[0]?["distance"]?.numberValue ?? -1, 2, accuracy: 1e-4)  // L2: squared, as Milvus says
+    let collections = try json(vscope(["collections", "--json"] + milvus, embedded: false))
+    guard case .array(let listed) = collections else { return XCTFail("not an array") }
+    XCTAssertTrue(listed.contains { $0["name"] == .string(name) })
+
+    let dead = try vscope(["collections", "--milvus", "milvus://127.0.0.1:1"], embedded: false)
+    XCTAssertEqual(dead.status, 1)
+    XCTAssertEqual(dead.stderr.split(separator: "\n").count, 1, dead.stderr)
+    XCTAssertTrue(dead.stderr.hasPrefix("error: cannot reach Milvus at 127.0.0.1:1"), dead.stderr)
   }
 }
