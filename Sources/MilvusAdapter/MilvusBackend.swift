@@ -269,8 +269,16 @@ public actor MilvusBackend: VectorBackend {
     var request = Milvus_Proto_Milvus_DescribeCollectionRequest()
     request.dbName = database
     request.collectionName = name
-    return try await call("DescribeCollection", retryable: true) { [request] service, metadata, options in
-      try await service.describeCollection(request, metadata: metadata, options: options)
+    do {
+      return try await call("DescribeCollection", retryable: true) { [request] service, metadata, options in
+        try await service.describeCollection(request, metadata: metadata, options: options)
+      }
+    } catch {
+      // Milvus 2.3 names a collection it cannot find by its internal id; name it as the user did.
+      if case .invalidArgument(let message) = error, message.contains("collection not found") {
+        throw .collectionNotFound(database: database, collection: name)
+      }
+      throw error
     }
   }
 

@@ -10,53 +10,9 @@ import XCTest
 final class MilvusBackendTests: XCTestCase {
   static let environment = ProcessInfo.processInfo.environment
 
-  /// The address of a test server, or a skip (a failure under `scripts/test`) when it is not running.
-  func server(_ name: String) throws -> String {
-    if let address = Self.environment["VSCOPE_MILVUS_\(name)"], !address.isEmpty { return address }
-    if Self.environment["VSCOPE_REQUIRE_MILVUS"] == "1" {
-      XCTFail("VSCOPE_MILVUS_\(name) is not set: scripts/test should have started the server")
-    }
-    throw XCTSkip("no Milvus \(name) server: run the tests with scripts/test")
-  }
-
+  func server(_ name: String) throws -> String { try MilvusTestServers.address(name) }
   func backend(_ name: String, strong: Bool = true) throws -> MilvusBackend {
-    var endpoint = try MilvusEndpoint(parsing: "milvus://" + server(name))
-    endpoint.callTimeout = .seconds(60)
-    return try MilvusBackend(endpoint: endpoint, strongConsistency: strong)
-  }
-
-  static func uniqueName() -> String { "vscope_" + UUID().uuidString.prefix(8).lowercased() }
-
-  static func schema(_ name: String) -> CollectionSchema {
-    CollectionSchema(
-      name: name,
-      fields: [
-        FieldSchema(name: "id", type: .int64, isPrimary: true),
-        FieldSchema(name: "vector", type: .floatVector, dim: 4),
-        FieldSchema(name: "genre", type: .varChar, maxLength: 16),
-        FieldSchema(name: "year", type: .int32),
-        FieldSchema(name: "tags", type: .array, maxLength: 8, elementType: .varChar, maxCapacity: 4),
-        FieldSchema(name: "attrs", type: .json),
-      ],
-      enableDynamicField: true)
-  }
-
-  static let genres = ["jazz", "soul", "rock"]
-
-  static func rows(_ count: Int) -> [Row] {
-    (0..<count).map { index -> Row in
-      let genre = genres[index % 3]
-      let vector: [Float] = [Float(index), Float(index % 5), 1, Float(index % 3)]
-      var row: Row = [:]
-      row["id"] = .int(Int64(index))
-      row["vector"] = .floatVector(vector)
-      row["genre"] = .string(genre)
-      row["year"] = .int(Int64(1960 + index))
-      row["tags"] = .array([.string(genre), .string("t\(index % 2)")])
-      row["attrs"] = .json(.object(["rank": .int(Int64(index % 4))]))
-      row["mood"] = .string(index % 2 == 0 ? "calm" : "wild")
-      return row
-    }
+    try MilvusTestServers.backend(name, strong: strong)
   }
 
   func testLite() async throws { try await roundTrip(try backend("LITE")) }
@@ -64,21 +20,21 @@ final class MilvusBackendTests: XCTestCase {
 
   /// The whole protocol against one server, with results checked against the embedded engine.
   func roundTrip(_ milvus: MilvusBackend) async throws {
-    let name = Self.uniqueName()
+    let name = MilvusTestServers.uniqueName()
     let info = try await milvus.serverInfo()
     XCTAssertFalse(info.version.isEmpty)
-    try await milvus.createCollection(Self.schema(name))
+    try await milvus.createCollection(MilvusTestServers.schema(name))
     addTeardownBlock {
       try? await milvus.dropCollection(name)
       await milvus.close()
     }
     let described = try await milvus.describeCollection(name)
-    XCTAssertEqual(described.fields.map(\.name), Self.schema(name).fields.map(\.name))
+    XCTAssertEqual(described.fields.map(\.name), MilvusTestServers.schema(name).fields.map(\.name))
     XCTAssertEqual(described.field(named: "vector")?.dim, 4)
     XCTAssertEqual(described.field(named: "tags")?.elementType, .varChar)
     XCTAssertTrue(described.enableDynamicField)
 
-    let rows = Self.rows(60)
+    let rows = MilvusTestServers.rows(60)
     let inserted = try await milvus.insert(name, rows: rows, partition: nil)
     XCTAssertEqual(inserted.ids.count, 60)
     try await milvus.createIndex(name, spec: IndexSpec(fieldName: "vector", indexType: "FLAT", metric: .l2))
@@ -119,7 +75,8 @@ final class MilvusBackendTests: XCTestCase {
     let request = SearchRequest(
       collection: name, vectors: queries, topK: 5, filter: "year > 1965", outputFields: ["genre"])
     let remote = try await milvus.search(request)
-    let local = try await embeddedSearch(directory: directory, schema: Self.schema(name), rows: rows, request: request)
+    let local = try await embeddedSearch(
+      directory: directory, schema: MilvusTestServers.schema(name), rows: rows, request: request)
     XCTAssertEqual(remote.count, 2)
     for (remoteHits, localHits) in zip(remote, local) {
       XCTAssertEqual(remoteHits.map(\.id), localHits.map(\.id))
