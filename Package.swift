@@ -35,12 +35,14 @@ let package = Package(
     // Import readers (JSON lines, CSV, .fvecs, .npy) and the JSON-lines writer.
     .target(name: "DataFormats", dependencies: ["Model"]),
     // The explorer's terminal layer: cell buffers, screens, widgets (the app arrives with its issue).
-    .target(name: "TUI", dependencies: ["Model"]),
+    .target(name: "TUI", dependencies: ["Model", "CNCursesW"]),
+    // The C shim that shows ncursesw to Swift (linked through its module map; Debian: libncursesw5-dev).
+    .systemLibrary(name: "CNCursesW", providers: [.apt(["libncursesw5-dev"])]),
     // The executable: the CLI and, later, the explorer.
     .executableTarget(
       name: "vscope",
       dependencies: [
-        "Model", "Engine", "DataFormats", "MilvusAdapter",
+        "Model", "Engine", "DataFormats", "MilvusAdapter", "TUI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -49,10 +51,12 @@ let package = Package(
     .testTarget(name: "EngineTests", dependencies: ["Engine", "Model"]),
     .testTarget(name: "DataFormatsTests", dependencies: ["DataFormats", "Model"]),
     .testTarget(name: "MilvusAdapterTests", dependencies: ["MilvusAdapter", "Model", "Engine"]),
-    .testTarget(name: "TUITests", dependencies: ["TUI", "Model"]),
+    .testTarget(name: "TUITests", dependencies: ["TUI", "Model", "Engine"], exclude: ["Snapshots"]),
     .testTarget(name: "vscopeTests", dependencies: ["Model"]),
     // Child processes that the crash tests kill with SIGKILL.
     .executableTarget(name: "storage-crash-child", dependencies: ["Storage"], path: "Tests/StorageCrashChild"),
+    // The explorer on an embedded store, for the tests that drive it in tmux: `vscope-tui-demo DIR`.
+    .executableTarget(name: "vscope-tui-demo", dependencies: ["TUI", "Engine", "Model"], path: "Tests/TUIDemo"),
     .executableTarget(name: "vscope-crash-child", dependencies: ["Engine", "Model"], path: "Tests/CrashChild"),
   ],
   swiftLanguageModes: [.v6]

@@ -4,6 +4,7 @@ import Engine
 import Foundation
 import MilvusAdapter
 import Model
+import TUI
 
 /// `vscope`: a terminal explorer for vector collections, and a scriptable CLI over the same protocol.
 @main
@@ -26,9 +27,22 @@ struct Vscope: AsyncParsableCommand {
 
   @OptionGroup var backend: BackendOptions
 
+  /// With no subcommand: the explorer in a terminal, the help text otherwise.
   func run() async throws {
-    // The explorer arrives with its own issue; until then the root command explains itself.
-    print(Vscope.helpMessage())
+    guard isatty(0) != 0, isatty(1) != 0 else {
+      print(Vscope.helpMessage())
+      return
+    }
+    let store = try await backend.open(writable: true)
+    let ending: ExplorerExit
+    do {
+      ending = try await openExplorer(store)
+    } catch {
+      await store.close()
+      throw error
+    }
+    await store.close()
+    if ending.exitCode != 0 { throw ExitCode(ending.exitCode) }
   }
 
   /// Parses, runs, and maps failures onto the documented exit codes.
@@ -71,6 +85,12 @@ struct Vscope: AsyncParsableCommand {
       Foundation.exit(2)
     }
   }
+}
+
+/// The explorer owns the terminal from the main actor.
+@MainActor
+func openExplorer(_ store: any VectorBackend) async throws -> ExplorerExit {
+  try await runExplorer(backend: store)
 }
 
 /// A problem the user can fix, reported as one line with exit code 1.

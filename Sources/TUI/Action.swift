@@ -1,0 +1,30 @@
+import Model
+
+/// Everything that can happen to the explorer: keys, resizes, ticks of the spinner and the
+/// results of backend calls, which come back through the runtime's queue.
+enum Action: Sendable, Hashable {
+  /// The explorer opened: list what the backend has.
+  case start
+  case key(Key)
+  case resize(TerminalSize)
+  /// Time passed while a call runs: the spinner turns.
+  case tick
+  case completed(Int, OperationResult, latency: Duration)
+  case failed(Int, message: String, latency: Duration)
+  case cancelled(Int)
+}
+
+/// What a backend call returned.
+enum OperationResult: Sendable, Hashable {
+  case overview(server: ServerInfo, database: String, collections: [CollectionSummary])
+  case detail(name: String, CollectionDetail)
+}
+
+/// What the update function asks the runtime to do.
+enum Effect: Sendable, Hashable {
+  /// Start a backend call; its result comes back as `.completed`, `.failed` or `.cancelled`.
+  case run(Operation)
+  /// Cancel a running call (its task is cancelled; a late result is ignored).
+  case cancel(Int)
+  case quit
+}

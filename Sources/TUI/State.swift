@@ -1,0 +1,218 @@
+import Model
+
+/// The explorer's panes, numbered as their focus keys are.
+enum Pane: Int, Sendable, Hashable, CaseIterable {
+  case collections = 1
+  case schema = 2
+  case index = 3
+
+  var title: String {
+    switch self {
+    case .collections: return "Collections"
+    case .schema: return "Schema"
+    case .index: return "Index"
+    }
+  }
+
+  /// The pane after this one in focus order, wrapping round.
+  var next: Pane { Pane(rawValue: rawValue % Pane.allCases.count + 1)! }
+  /// The pane before this one in focus order, wrapping round.
+  var previous: Pane { Pane(rawValue: (rawValue + Pane.allCases.count - 2) % Pane.allCases.count + 1)! }
+}
+
+/// A list's selected row and the first row shown. Moving keeps the selection inside the list
+/// and the visible window around the selection.
+struct ListCursor: Sendable, Hashable {
+  var selected = 0
+  var offset = 0
+
+  /// Moves by `delta` rows; `wrap` goes round at the ends, otherwise the ends hold.
+  mutating func move(by delta: Int, count: Int, wrap: Bool) {
+    guard count > 0 else { return reset() }
+    let target = selected + delta
+    if wrap {
+      selected = ((target % count) + count) % count
+    } else {
+      selected = min(max(0, target), count - 1)
+    }
+  }
+
+  mutating func select(_ index: Int, count: Int) {
+    selected = count > 0 ? min(max(0, index), count - 1) : 0
+  }
+
+  mutating func reset() { self = ListCursor() }
+
+  /// Scrolls so that the selection is among the `visible` rows shown and no blank rows are
+  /// shown below a list that could fill them.
+  mutating func keepVisible(visible: Int, count: Int) {
+    select(selected, count: count)
+    guard visible > 0, count > visible else {
+      offset = 0
+      return
+    }
+    if selected < offset { offset = selected }
+    if selected >= offset + visible { offset = selected - visible + 1 }
+    offset = min(max(0, offset), count - visible)
+  }
+}
+
+/// A collection in the list: the backend's listing plus its index types, at a glance.
+struct CollectionSummary: Sendable, Hashable {
+  var info: CollectionInfo
+  /// Index types of its indexes; nil when they could not be read.
+  var indexTypes: [String]?
+
+  var name: String { info.name }
+}
+
+/// What the Schema and Index panes show for one collection.
+struct CollectionDetail: Sendable, Hashable {
+  var schema: CollectionSchema
+  var indexes: [IndexStatus]
+}
+
+/// A collection's detail as far as the explorer knows it.
+enum DetailState: Sendable, Hashable {
+  case loading
+  case loaded(CollectionDetail)
+  case failed(String)
+  /// The user cancelled the call; `r` asks again.
+  case cancelled
+}
+
+/// A backend call the explorer asks for; the runtime performs it off the UI loop.
+enum Request: Sendable, Hashable {
+  /// Server info, current database, the collections and their index types.
+  case overview
+  /// One collection's schema and indexes.
+  case detail(String)
+
+  /// What the status line says while the call runs.
+  var label: String {
+    switch self {
+    case .overview: return "listing collections"
+    case .detail(let name): return "describing \(name)"
+    }
+  }
+
+  /// What the status line says when the call fails.
+  var failureLabel: String {
+    switch self {
+    case .overview: return "listing collections failed"
+    case .detail(let name): return "describing \(name) failed"
+    }
+  }
+}
+
+/// A running backend call.
+struct Operation: Sendable, Hashable {
+  var id: Int
+  var request: Request
+}
+
+/// The status line's message: the last operation's outcome.
+struct StatusMessage: Sendable, Hashable {
+  var text: String
+  var latency: Duration?
+  var isError: Bool
+
+  init(_ text: String, latency: Duration? = nil, isError: Bool = false) {
+    self.text = text
+    self.latency = latency
+    self.isError = isError
+  }
+}
+
+/// Everything the explorer shows. Views read it and draw; only `update` changes it.
+struct ExplorerState: Sendable, Hashable {
+  var size: TerminalSize
+  var keymap = Keymap.standard
+
+  var server: ServerInfo?
+  var database: String?
+  var collections: [CollectionSummary] = []
+  /// Whether a listing has arrived (an empty list then means "no collections").
+  var collectionsListed = false
+  /// Why the last listing failed; the Collections pane shows it while nothing is listed.
+  var listingError: String?
+  var details: [String: DetailState] = [:]
+  /// The collection whose detail the Schema and Index cursors belong to.
+  var shownCollection: String?
+
+  var focus = Pane.collections
+  var cursors: [Pane: ListCursor] = [:]
+  /// The collections filter: a case-insensitive substring of the name.
+  var filter = ""
+  var editingFilter = false
+  /// The `:` prompt's text while it is open.
+  var commandLine: String?
+  var showHelp = false
+
+  var operations: [Int: Operation] = [:]
+  var nextOperationID = 1
+  var spinnerFrame = 0
+  var status: StatusMessage?
+  var quitRequested = false
+
+  init(size: TerminalSize) {
+    self.size = size
+  }
+
+  subscript(cursor pane: Pane) -> ListCursor {
+    get { cursors[pane] ?? ListCursor() }
+    set { cursors[pane] = newValue }
+  }
+
+  /// The collections that pass the filter, in listing order.
+  var visibleCollections: [CollectionSummary] {
+    guard !filter.isEmpty else { return collections }
+    return collections.filter { $0.name.lowercased().contains(filter.lowercased()) }
+  }
+
+  /// The collection the cursor is on, if any.
+  var selectedCollection: CollectionSummary? {
+    let visible = visibleCollections
+    let index = self[cursor: .collections].selected
+    return visible.indices.contains(index) ? visible[index] : nil
+  }
+
+  /// The selected collection's detail, when it has arrived.
+  var selectedDetail: CollectionDetail? {
+    guard let name = selectedCollection?.name, case .loaded(let detail)? = details[name] else { return nil }
+    return detail
+  }
+
+  /// The rows of the Schema pane: one per field, plus the dynamic field when it is on.
+  var schemaRowCount: Int {
+    guard let schema = selectedDetail?.schema else { return 0 }
+    return schema.fields.count + (schema.enableDynamicField ? 1 : 0)
+  }
+
+  /// The rows of the Index pane: one per index, then one per vector field without an index.
+  var indexRows: [IndexRow] {
+    guard let detail = selectedDetail else { return [] }
+    var rows = detail.indexes.map { IndexRow.index($0) }
+    let indexed = Set(detail.indexes.map(\.spec.fieldName))
+    for field in detail.schema.vectorFields where !indexed.contains(field.name) { rows.append(.unindexed(field)) }
+    return rows
+  }
+
+  /// How many rows the list in `pane` has.
+  func rowCount(_ pane: Pane) -> Int {
+    switch pane {
+    case .collections: return visibleCollections.count
+    case .schema: return schemaRowCount
+    case .index: return indexRows.count
+    }
+  }
+
+  var isBusy: Bool { !operations.isEmpty }
+}
+
+/// A row of the Index pane.
+enum IndexRow: Sendable, Hashable {
+  case index(IndexStatus)
+  /// A vector field that has no index: search scans it exactly.
+  case unindexed(FieldSchema)
+}

@@ -1,0 +1,263 @@
+import Model
+
+extension ExplorerState {
+  /// Applies one action and says which effects the runtime should carry out. The only place
+  /// the state changes; it does no I/O, so tests drive it with plain key sequences.
+  @discardableResult
+  mutating func update(_ action: Action) -> [Effect] {
+    var effects: [Effect] = []
+    switch action {
+    case .start:
+      effects += start(.overview)
+    case .key(let key):
+      handle(key, effects: &effects)
+    case .resize(let newSize):
+      size = newSize
+    case .tick:
+      spinnerFrame &+= 1
+    case .completed(let id, let result, let latency):
+      guard let operation = operations.removeValue(forKey: id) else { break }
+      apply(result, of: operation, latency: latency)
+    case .failed(let id, let message, let latency):
+      guard let operation = operations.removeValue(forKey: id) else { break }
+      switch operation.request {
+      case .overview: listingError = message
+      case .detail(let name): details[name] = .failed(message)
+      }
+      status = StatusMessage("\(operation.request.failureLabel): \(message)", latency: latency, isError: true)
+    case .cancelled(let id):
+      guard let operation = operations.removeValue(forKey: id) else { break }
+      if case .detail(let name) = operation.request { details[name] = .cancelled }
+      status = StatusMessage("cancelled \(operation.request.label)")
+    }
+    syncDetail(effects: &effects)
+    keepCursorsVisible()
+    return effects
+  }
+
+  // MARK: - Keys
+
+  private mutating func handle(_ key: Key, effects: inout [Effect]) {
+    if commandLine != nil || editingFilter { return handleInput(key, effects: &effects) }
+    guard let command = keymap.command(for: key, in: .global) ?? keymap.command(for: key, in: .list) else { return }
+    if showHelp {
+      // Help is modal: it closes, or the explorer quits; nothing moves underneath it.
+      switch command {
+      case .toggleHelp, .back: showHelp = false
+      case .quit: perform(.quit, effects: &effects)
+      default: break
+      }
+      return
+    }
+    perform(command, effects: &effects)
+  }
+
+  private mutating func handleInput(_ key: Key, effects: inout [Effect]) {
+    if let command = keymap.command(for: key, in: .input) {
+      switch command {
+      case .acceptInput:
+        if let line = commandLine {
+          commandLine = nil
+          run(commandLine: line, effects: &effects)
+        } else {
+          editingFilter = false
+        }
+      case .cancelInput:
+        if commandLine != nil {
+          commandLine = nil
+        } else {
+          editingFilter = false
+          changeFilter(to: "")
+        }
+      case .deleteBackward:
+        if let line = commandLine {
+          commandLine = line.isEmpty ? nil : String(line.dropLast())
+        } else if filter.isEmpty {
+          editingFilter = false
+        } else {
+          changeFilter(to: String(filter.dropLast()))
+        }
+      default:
+        break
+      }
+    } else if let character = key.printable {
+      if let line = commandLine {
+        commandLine = line + String(character)
+      } else {
+        changeFilter(to: filter + String(character))
+      }
+    } else if commandLine == nil, let command = keymap.command(for: key, in: .list), command != .open {
+      // Arrows and paging still move through the list being filtered.
+      perform(command, effects: &effects)
+    }
+  }
+
+  private mutating func perform(_ command: Command, effects: inout [Effect]) {
+    switch command {
+    case .quit:
+      quitRequested = true
+      effects.append(.quit)
+    case .toggleHelp:
+      showHelp.toggle()
+    case .refresh:
+      refresh(effects: &effects)
+    case .commandLine:
+      commandLine = ""
+    case .filter:
+      focus = .collections
+      editingFilter = true
+    case .focusNext:
+      focus = focus.next
+    case .focusPrevious:
+      focus = focus.previous
+    case .focus(let pane):
+      focus = pane
+    case .back:
+      if isBusy {
+        cancelAll(effects: &effects)
+      } else if focus != .collections {
+        focus = .collections
+      } else if !filter.isEmpty {
+        changeFilter(to: "")
+      }
+    case .moveDown:
+      moveCursor { $0.move(by: 1, count: $1, wrap: true) }
+    case .moveUp:
+      moveCursor { $0.move(by: -1, count: $1, wrap: true) }
+    case .top:
+      moveCursor { cursor, count in cursor.select(0, count: count) }
+    case .bottom:
+      moveCursor { cursor, count in cursor.select(count - 1, count: count) }
+    case .pageDown:
+      let page = Layout(size: size).listRows(focus)
+      moveCursor { $0.move(by: page, count: $1, wrap: false) }
+    case .pageUp:
+      let page = Layout(size: size).listRows(focus)
+      moveCursor { $0.move(by: -page, count: $1, wrap: false) }
+    case .open:
+      if focus == .collections, selectedCollection != nil { focus = .schema }
+    case .acceptInput, .cancelInput, .deleteBackward:
+      break
+    }
+  }
+
+  private mutating func moveCursor(_ body: (inout ListCursor, Int) -> Void) {
+    var cursor = self[cursor: focus]
+    body(&cursor, rowCount(focus))
+    self[cursor: focus] = cursor
+  }
+
+  /// Runs a `:` command.
+  private mutating func run(commandLine line: String, effects: inout [Effect]) {
+    let command = line.trimmingSpaces
+    switch command {
+    case "": break
+    case "q", "q!", "quit", "qa", "qa!", "qall": perform(.quit, effects: &effects)
+    case "help", "h": showHelp = true
+    case "r", "refresh": refresh(effects: &effects)
+    default: status = StatusMessage("unknown command :\(command) (:q quits, ? shows the keys)", isError: true)
+    }
+  }
+
+  /// Sets the filter, keeping the selected collection selected when it still passes.
+  private mutating func changeFilter(to newFilter: String) {
+    let selectedName = selectedCollection?.name
+    filter = newFilter
+    let index = visibleCollections.firstIndex(where: { $0.name == selectedName }) ?? 0
+    self[cursor: .collections].select(index, count: visibleCollections.count)
+  }
+
+  // MARK: - Backend calls
+
+  /// Starts `request` unless the same call is already running.
+  private mutating func start(_ request: Request) -> [Effect] {
+    guard !operations.values.contains(where: { $0.request == request }) else { return [] }
+    let operation = Operation(id: nextOperationID, request: request)
+    nextOperationID += 1
+    operations[operation.id] = operation
+    return [.run(operation)]
+  }
+
+  private mutating func refresh(effects: inout [Effect]) {
+    details.removeAll()
+    effects += start(.overview)
+  }
+
+  private mutating func cancelAll(effects: inout [Effect]) {
+    let running = operations.values.sorted { $0.id < $1.id }
+    for operation in running {
+      effects.append(.cancel(operation.id))
+      if case .detail(let name) = operation.request { details[name] = .cancelled }
+    }
+    operations.removeAll()
+    status = StatusMessage("cancelled " + running.map(\.request.label).joined(separator: ", "))
+  }
+
+  private mutating func apply(_ result: OperationResult, of operation: Operation, latency: Duration) {
+    switch result {
+    case .overview(let server, let database, let listed):
+      let selectedName = selectedCollection?.name
+      self.server = server
+      self.database = database
+      collections = listed
+      collectionsListed = true
+      listingError = nil
+      let names = Set(listed.map(\.name))
+      details = details.filter { names.contains($0.key) }
+      let index =
+        visibleCollections.firstIndex(where: { $0.name == selectedName }) ?? self[cursor: .collections].selected
+      self[cursor: .collections].select(index, count: visibleCollections.count)
+      let noun = listed.count == 1 ? "collection" : "collections"
+      status = StatusMessage("listed \(listed.count) \(noun) in \(database)", latency: latency)
+    case .detail(let name, let detail):
+      details[name] = .loaded(detail)
+      let fields = detail.schema.fields.count
+      let indexes = detail.indexes.count
+      status = StatusMessage(
+        "described \(name): \(fields) field\(fields == 1 ? "" : "s"), \(indexes) index\(indexes == 1 ? "" : "es")",
+        latency: latency)
+    }
+  }
+
+  /// Keeps the selected collection's detail loaded (or loading), and stops loading the detail
+  /// of collections the cursor has left.
+  private mutating func syncDetail(effects: inout [Effect]) {
+    let wanted = selectedCollection?.name
+    if wanted != shownCollection {
+      shownCollection = wanted
+      self[cursor: .schema].reset()
+      self[cursor: .index].reset()
+    }
+    let stale = operations.values.filter {
+      if case .detail(let name) = $0.request { return name != wanted }
+      return false
+    }
+    for operation in stale.sorted(by: { $0.id < $1.id }) {
+      operations[operation.id] = nil
+      effects.append(.cancel(operation.id))
+      if case .detail(let name) = operation.request, details[name] == .loading { details[name] = nil }
+    }
+    if let wanted, collectionsListed, details[wanted] == nil {
+      details[wanted] = .loading
+      effects += start(.detail(wanted))
+    }
+  }
+
+  private mutating func keepCursorsVisible() {
+    let layout = Layout(size: size)
+    for pane in Pane.allCases {
+      self[cursor: pane].keepVisible(visible: layout.listRows(pane), count: rowCount(pane))
+    }
+  }
+}
+
+extension String {
+  /// The string without leading and trailing spaces and tabs.
+  var trimmingSpaces: String {
+    let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+    guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+      return ""
+    }
+    return String(self[first...last])
+  }
+}

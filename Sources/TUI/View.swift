@@ -1,0 +1,406 @@
+import Model
+
+/// Draws the explorer's state into a fresh cell buffer. Pure: the same state and theme give the
+/// same frame, which is what the snapshot tests rely on.
+enum ExplorerView {
+  static let spinnerFrames: [Character] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+
+  static func render(_ state: ExplorerState, theme: Theme) -> CellBuffer {
+    var buffer = CellBuffer(width: state.size.width, height: state.size.height)
+    guard state.size.contains(.minimum) else {
+      drawTooSmall(into: &buffer, state: state, theme: theme)
+      return buffer
+    }
+    let layout = Layout(size: state.size)
+    drawHeader(into: &buffer, rect: layout.header, state: state, theme: theme)
+    if state.showHelp {
+      drawHelp(into: &buffer, rect: layout.body, state: state, theme: theme)
+    } else {
+      drawCollections(into: &buffer, layout: layout, state: state, theme: theme)
+      drawSchema(into: &buffer, layout: layout, state: state, theme: theme)
+      drawIndex(into: &buffer, layout: layout, state: state, theme: theme)
+    }
+    drawStatus(into: &buffer, rect: layout.status, state: state, theme: theme)
+    return buffer
+  }
+
+  // MARK: - Frame
+
+  private static func drawTooSmall(into buffer: inout CellBuffer, state: ExplorerState, theme: Theme) {
+    let minimum = TerminalSize.minimum
+    let rect = Rect(x: 0, y: 0, width: buffer.width, height: buffer.height)
+    let message = "terminal too small (need \(minimum), have \(state.size))"
+    var lines = Format.wrap(message, width: rect.width).map { ($0, theme[.error]) }
+    lines += Format.wrap("enlarge it, or press q to quit", width: rect.width).map { ($0, theme[.dim]) }
+    let top = max(0, (rect.height - lines.count) / 2)
+    for (offset, line) in lines.enumerated() where top + offset < rect.height {
+      buffer.putCentered(line.0, in: rect, y: top + offset, style: line.1)
+    }
+  }
+
+  private static func drawHeader(into buffer: inout CellBuffer, rect: Rect, state: ExplorerState, theme: Theme) {
+    let hint = "? help  q quit "
+    let separator = " │ "
+    let room = rect.width - DisplayWidth.of(hint) - 2
+    var text = " vscope"
+    if let server = state.server {
+      let kind = "\(server.kind) \(server.version)"
+      let database = "db \(state.database ?? "default")"
+      // The address gives way first, losing its head: the end of a path says most.
+      let fixed = DisplayWidth.of(text + separator + kind + separator + separator + database)
+      let address = truncateLeading(server.address, to: max(8, room - fixed))
+      text += [kind, address, database].map { separator + $0 }.joined()
+    } else {
+      text += separator + (state.isBusy ? "connecting…" : "not connected")
+    }
+    let left = DisplayWidth.pad(DisplayWidth.truncate(text, to: room), to: rect.width - DisplayWidth.of(hint))
+    buffer.putRow(left + hint, in: rect, row: 0, style: theme[.header])
+  }
+
+  /// `text` cut to `width` cells by dropping its start, with `…` where it was cut.
+  static func truncateLeading(_ text: String, to width: Int) -> String {
+    guard DisplayWidth.of(text) > width else { return text }
+    guard width > 1 else { return String(repeating: "…", count: max(0, width)) }
+    var kept: [Character] = []
+    var used = 1
+    for character in text.reversed() {
+      let cells = DisplayWidth.of(character)
+      if used + cells > width { break }
+      kept.append(character)
+      used += cells
+    }
+    return "…" + String(kept.reversed())
+  }
+
+  private static func drawStatus(into buffer: inout CellBuffer, rect: Rect, state: ExplorerState, theme: Theme) {
+    buffer.putRow("", in: rect, row: 0)
+    if let line = state.commandLine {
+      let used = buffer.put(":" + line, x: rect.x, y: rect.y, maxWidth: rect.width - 1)
+      buffer.put(" ", x: rect.x + used, y: rect.y, style: theme[.selection])
+      return
+    }
+    if state.isBusy {
+      let frame = spinnerFrames[state.spinnerFrame % spinnerFrames.count]
+      let labels = state.operations.values.sorted { $0.id < $1.id }.map(\.request.label)
+      let used = buffer.put(
+        " \(frame) " + labels.joined(separator: ", ") + "…", x: rect.x, y: rect.y, maxWidth: rect.width)
+      buffer.put("  Esc cancels", x: rect.x + used, y: rect.y, style: theme[.dim], maxWidth: rect.width - used)
+      return
+    }
+    guard let status = state.status else {
+      buffer.put(" ready", x: rect.x, y: rect.y, style: theme[.dim])
+      return
+    }
+    let latency = status.latency.map { " · " + Format.milliseconds($0) } ?? ""
+    let room = rect.width - DisplayWidth.of(latency) - 1
+    let mark = status.isError ? "✗ " : "✓ "
+    let used = buffer.put(
+      " " + DisplayWidth.truncate(mark + status.text, to: room - 1), x: rect.x, y: rect.y,
+      style: status.isError ? theme[.error] : .plain, maxWidth: room)
+    buffer.put(latency, x: rect.x + used, y: rect.y, style: theme[.dim], maxWidth: rect.width - used)
+  }
+
+  /// Draws a pane's border and title; returns the rectangle inside the border.
+  private static func drawPane(
+    _ pane: Pane, into buffer: inout CellBuffer, rect: Rect, title: String, footerLeft: String? = nil,
+    footerRight: String? = nil, state: ExplorerState, theme: Theme
+  ) -> Rect {
+    let focused = state.focus == pane
+    buffer.drawBorder(
+      rect, glyphs: focused ? .thick : .light, style: focused ? theme[.borderFocused] : theme[.border])
+    let titleStyle = focused ? theme[.titleFocused] : theme[.title]
+    let room = rect.width - 4
+    buffer.put(
+      " " + DisplayWidth.truncate("\(pane.rawValue) \(title)", to: room - 2) + " ", x: rect.x + 2, y: rect.y,
+      style: titleStyle, maxWidth: room)
+    var leftUsed = 0
+    if let footerLeft {
+      leftUsed = buffer.put(
+        " " + DisplayWidth.truncate(footerLeft, to: room - 2) + " ", x: rect.x + 2, y: rect.maxY - 1,
+        style: titleStyle, maxWidth: room)
+    }
+    if let footerRight {
+      let text = " \(footerRight) "
+      let width = DisplayWidth.of(text)
+      if leftUsed + width + 1 <= room {
+        buffer.put(text, x: rect.maxX - 2 - width, y: rect.maxY - 1, style: titleStyle)
+      }
+    }
+    // One column of padding inside the border on each side.
+    let inner = rect.inner
+    return Rect(x: inner.x + 1, y: inner.y, width: max(0, inner.width - 2), height: inner.height)
+  }
+
+  /// "3/12" under a list with a selection.
+  private static func position(_ cursor: ListCursor, count: Int) -> String? {
+    count > 0 ? "\(cursor.selected + 1)/\(count)" : nil
+  }
+
+  /// Draws a list's column headers and visible rows; the selected row in the selection style.
+  private static func drawTable(
+    into buffer: inout CellBuffer, rect: Rect, columns: [TableColumn], rows: [[String]], rowStyles: [CellStyle?],
+    cursor: ListCursor, visibleRows: Int, focused: Bool, theme: Theme
+  ) {
+    let widths = TableColumn.widths(columns, total: rect.width)
+    buffer.putRow(
+      TableColumn.row(columns.map(\.title), columns: columns, widths: widths, total: rect.width), in: rect, row: 0,
+      style: theme[.columnHeader])
+    let end = min(rows.count, cursor.offset + visibleRows)
+    guard cursor.offset < end else { return }
+    for index in cursor.offset..<end {
+      let text = TableColumn.row(rows[index], columns: columns, widths: widths, total: rect.width)
+      var style = rowStyles[index] ?? .plain
+      if index == cursor.selected { style = focused ? theme[.selection] : theme[.selectionInactive] }
+      buffer.putRow(text, in: rect, row: 1 + index - cursor.offset, style: style)
+    }
+  }
+
+  /// Lines of a message in a pane's body, wrapped.
+  private static func drawMessage(
+    into buffer: inout CellBuffer, rect: Rect, lines: [(String, CellStyle)], startRow: Int = 0
+  ) {
+    var row = startRow
+    for (text, style) in lines {
+      for line in Format.wrap(text, width: rect.width) where row < rect.height {
+        buffer.putRow(line, in: rect, row: row, style: style)
+        row += 1
+      }
+    }
+  }
+
+  // MARK: - Collections
+
+  private static func drawCollections(into buffer: inout CellBuffer, layout: Layout, state: ExplorerState, theme: Theme)
+  {
+    let visible = state.visibleCollections
+    let cursor = state[cursor: .collections]
+    var title = "Collections"
+    if state.collectionsListed {
+      title += state.filter.isEmpty ? " (\(visible.count))" : " (\(visible.count) of \(state.collections.count))"
+    }
+    var footerLeft: String?
+    if state.editingFilter {
+      footerLeft = "/" + state.filter + "▏"
+    } else if !state.filter.isEmpty {
+      footerLeft = "/" + state.filter + " (Esc clears)"
+    }
+    let inner = drawPane(
+      .collections, into: &buffer, rect: layout.collections, title: title, footerLeft: footerLeft,
+      footerRight: position(cursor, count: visible.count), state: state, theme: theme)
+    if let error = state.listingError, !state.collectionsListed {
+      var lines = [("cannot list the collections:", theme[.error]), (error, theme[.error])]
+      if !state.isBusy { lines.append(("r tries again", theme[.dim])) }
+      drawMessage(into: &buffer, rect: inner, lines: lines)
+      return
+    }
+    guard state.collectionsListed else {
+      drawMessage(into: &buffer, rect: inner, lines: [(state.isBusy ? "loading…" : "nothing listed yet", theme[.dim])])
+      return
+    }
+    guard !visible.isEmpty else {
+      let message =
+        state.collections.isEmpty
+        ? "no collections in \(state.database ?? "this database")"
+        : "no collection name contains “\(state.filter)”"
+      drawMessage(into: &buffer, rect: inner, lines: [(message, theme[.dim])])
+      return
+    }
+    let rows = visible.map { summary -> [String] in
+      let index = summary.indexTypes.map { $0.isEmpty ? "—" : $0.joined(separator: ",") } ?? "?"
+      return [
+        summary.name, Format.grouped(summary.info.entityCount), summary.info.loadState.rawValue, index,
+        summary.info.description,
+      ]
+    }
+    let widest = { (column: Int) in rows.map { DisplayWidth.of($0[column]) }.max() ?? 0 }
+    let columns = [
+      TableColumn(title: "NAME", width: .flex(min: 12, ideal: max(12, widest(0)))),
+      TableColumn(title: "ENTITIES", width: .fixed(max(8, widest(1))), alignRight: true),
+      TableColumn(title: "LOAD", width: .fixed(8)),
+      TableColumn(title: "INDEX", width: .fixed(max(5, min(16, widest(3))))),
+      TableColumn(title: "DESCRIPTION", width: .flex(min: 0, ideal: widest(4))),
+    ]
+    drawTable(
+      into: &buffer, rect: inner, columns: columns, rows: rows, rowStyles: rows.map { _ in nil }, cursor: cursor,
+      visibleRows: layout.listRows(.collections), focused: state.focus == .collections, theme: theme)
+  }
+
+  // MARK: - Schema
+
+  /// A message for a collection whose detail has not arrived; nil once it has.
+  private static func detailMessage(_ state: ExplorerState, theme: Theme) -> [(String, CellStyle)]? {
+    guard let name = state.selectedCollection?.name else {
+      return [(state.collectionsListed ? "no collection selected" : "", theme[.dim])]
+    }
+    switch state.details[name] {
+    case .loaded: return nil
+    case .failed(let message): return [("cannot describe \(name):", theme[.error]), (message, theme[.error])]
+    case .cancelled: return [("cancelled; r loads it again", theme[.dim])]
+    case .loading, nil: return [("loading \(name)…", theme[.dim])]
+    }
+  }
+
+  private static func drawSchema(into buffer: inout CellBuffer, layout: Layout, state: ExplorerState, theme: Theme) {
+    let cursor = state[cursor: .schema]
+    let count = state.schemaRowCount
+    var title = "Schema"
+    if let name = state.selectedCollection?.name { title += " · \(name)" }
+    let footer = state.selectedDetail.map { $0.schema.enableDynamicField ? "dynamic field on" : "dynamic field off" }
+    let inner = drawPane(
+      .schema, into: &buffer, rect: layout.schema, title: title, footerLeft: footer,
+      footerRight: position(cursor, count: count), state: state, theme: theme)
+    if let message = detailMessage(state, theme: theme) {
+      drawMessage(into: &buffer, rect: inner, lines: message)
+      return
+    }
+    guard let schema = state.selectedDetail?.schema else { return }
+    var rows = schema.fields.map { field in [field.name, field.typeLabel, flags(of: field), field.description] }
+    var styles: [CellStyle?] = rows.map { _ in nil }
+    if schema.enableDynamicField {
+      rows.append([CollectionSchema.dynamicFieldName, "JSON", "dynamic", "keys not in the schema"])
+      styles.append(theme[.dim])
+    }
+    let widest = { (column: Int) in rows.map { DisplayWidth.of($0[column]) }.max() ?? 0 }
+    let columns = [
+      TableColumn(title: "FIELD", width: .flex(min: 8, ideal: max(8, widest(0)))),
+      TableColumn(title: "TYPE", width: .fixed(max(4, widest(1)))),
+      TableColumn(title: "FLAGS", width: .flex(min: 8, ideal: max(8, widest(2)))),
+      TableColumn(title: "DESCRIPTION", width: .flex(min: 0, ideal: widest(3))),
+    ]
+    drawTable(
+      into: &buffer, rect: inner, columns: columns, rows: rows, rowStyles: styles, cursor: cursor,
+      visibleRows: layout.listRows(.schema), focused: state.focus == .schema, theme: theme)
+  }
+
+  /// Milvus's field flags in a few words: `pk auto_id nullable default=0 partition_key`.
+  static func flags(of field: FieldSchema) -> String {
+    var flags: [String] = []
+    if field.isPrimary { flags.append("pk") }
+    if field.autoID { flags.append("auto_id") }
+    if field.nullable { flags.append("nullable") }
+    if let value = field.defaultValue, !value.isNull { flags.append("default=" + value.jsonValue.jsonText) }
+    if field.isPartitionKey { flags.append("partition_key") }
+    return flags.joined(separator: " ")
+  }
+
+  // MARK: - Index
+
+  private static func drawIndex(into buffer: inout CellBuffer, layout: Layout, state: ExplorerState, theme: Theme) {
+    let cursor = state[cursor: .index]
+    let indexRows = state.indexRows
+    var title = "Index"
+    if let name = state.selectedCollection?.name { title += " · \(name)" }
+    let inner = drawPane(
+      .index, into: &buffer, rect: layout.index, title: title, footerRight: position(cursor, count: indexRows.count),
+      state: state, theme: theme)
+    if let message = detailMessage(state, theme: theme) {
+      drawMessage(into: &buffer, rect: inner, lines: message)
+      return
+    }
+    let rows = indexRows.map { row -> [String] in
+      switch row {
+      case .index(let status):
+        return [status.spec.fieldName, status.spec.indexType, status.spec.metric.rawValue, status.state.rawValue]
+      case .unindexed(let field):
+        return [field.name, "—", "—", "no index"]
+      }
+    }
+    let styles: [CellStyle?] = indexRows.map { row in
+      switch row {
+      case .index(let status): return status.state == .failed ? theme[.error] : nil
+      case .unindexed: return theme[.dim]
+      }
+    }
+    let widest = { (column: Int) in rows.map { DisplayWidth.of($0[column]) }.max() ?? 0 }
+    let columns = [
+      TableColumn(title: "FIELD", width: .flex(min: 6, ideal: max(6, widest(0)))),
+      TableColumn(title: "TYPE", width: .fixed(max(4, widest(1)))),
+      TableColumn(title: "METRIC", width: .fixed(6)),
+      TableColumn(title: "STATE", width: .flex(min: 5, ideal: max(5, widest(3)))),
+    ]
+    drawTable(
+      into: &buffer, rect: inner, columns: columns, rows: rows, rowStyles: styles, cursor: cursor,
+      visibleRows: layout.listRows(.index), focused: state.focus == .index, theme: theme)
+    guard indexRows.indices.contains(cursor.selected) else { return }
+    // The selected index's details, one blank line below the table's last row.
+    let tableRows = min(indexRows.count, layout.listRows(.index))
+    let details = Rect(
+      x: inner.x, y: min(inner.y + 2 + tableRows, inner.maxY - Layout.indexDetailLines), width: inner.width,
+      height: Layout.indexDetailLines)
+    switch indexRows[cursor.selected] {
+    case .index(let status):
+      let params = status.spec.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.jsonText)" }
+      buffer.putRow("params  " + (params.isEmpty ? "none" : params.joined(separator: " ")), in: details, row: 0)
+      buffer.putRow(
+        "indexed \(Format.grouped(status.indexedRows)) of \(Format.grouped(status.totalRows))", in: details, row: 1)
+      buffer.putRow(
+        Format.progressBar(done: status.indexedRows, total: status.totalRows, width: details.width), in: details,
+        row: 2, style: theme[.progress])
+      if status.state == .failed {
+        buffer.putRow("failed: " + status.failReason, in: details, row: 3, style: theme[.error])
+      } else if status.pendingIndexRows > 0 {
+        buffer.putRow(
+          "pending \(Format.grouped(status.pendingIndexRows)) rows", in: details, row: 3, style: theme[.dim])
+      } else if let bytes = status.memoryBytes, bytes > 0 {
+        buffer.putRow("memory  \(Format.grouped(bytes)) bytes", in: details, row: 3, style: theme[.dim])
+      }
+    case .unindexed(let field):
+      drawMessage(
+        into: &buffer, rect: details,
+        lines: [("no index on \(field.name): searches scan every row exactly (as FLAT does)", theme[.dim])])
+    }
+  }
+
+  // MARK: - Help
+
+  private static func drawHelp(into buffer: inout CellBuffer, rect: Rect, state: ExplorerState, theme: Theme) {
+    buffer.drawBorder(rect, glyphs: .thick, style: theme[.borderFocused])
+    buffer.put(" Keys ", x: rect.x + 2, y: rect.y, style: theme[.titleFocused])
+    let footer = " ? or Esc closes "
+    buffer.put(footer, x: rect.maxX - 2 - DisplayWidth.of(footer), y: rect.maxY - 1, style: theme[.titleFocused])
+    let inner = Rect(x: rect.x + 2, y: rect.y + 1, width: max(0, rect.width - 4), height: max(0, rect.height - 2))
+    let keyWidth = 12
+    let gap = 2
+    // One section per scope, generated from the keymap: a heading, then one line per binding.
+    let sections = KeyScope.allCases.compactMap { scope -> [HelpLine]? in
+      let bindings = state.keymap.bindings(in: scope)
+      guard !bindings.isEmpty else { return nil }
+      return [HelpLine(key: "", text: scope.rawValue, isHeading: true)]
+        + bindings.map { HelpLine(key: $0.keys.map(\.label).joined(separator: " "), text: $0.help, isHeading: false) }
+    }
+    let columnCount = max(1, min(sections.count, 3, (inner.width + gap) / (36 + gap)))
+    let columnWidth = (inner.width - gap * (columnCount - 1)) / columnCount
+    // Whole sections go into columns: a new column when a section does not fit below the last
+    // one, or when there are columns to spare for the sections left.
+    var columns: [[HelpLine]] = [[]]
+    for (index, section) in sections.enumerated() {
+      let current = columns[columns.count - 1]
+      let sectionsLeft = sections.count - index
+      let columnsLeft = columnCount - columns.count
+      let fits = current.count + 1 + section.count <= inner.height
+      if !current.isEmpty, columnsLeft > 0, !fits || sectionsLeft <= columnsLeft {
+        columns.append(section)
+      } else {
+        columns[columns.count - 1] += (current.isEmpty ? [] : [HelpLine(key: "", text: "", isHeading: false)]) + section
+      }
+    }
+    for (column, lines) in columns.enumerated() {
+      let x = inner.x + column * (columnWidth + gap)
+      for (row, line) in lines.prefix(inner.height).enumerated() {
+        let y = inner.y + row
+        if line.isHeading {
+          buffer.put(DisplayWidth.truncate(line.text, to: columnWidth), x: x, y: y, style: theme[.titleFocused])
+        } else if !line.key.isEmpty {
+          buffer.put(DisplayWidth.pad(line.key, to: keyWidth), x: x, y: y, style: theme[.key], maxWidth: keyWidth)
+          buffer.put(DisplayWidth.truncate(line.text, to: columnWidth - keyWidth), x: x + keyWidth, y: y)
+        }
+      }
+    }
+  }
+
+  private struct HelpLine {
+    var key: String
+    var text: String
+    var isHeading: Bool
+  }
+}

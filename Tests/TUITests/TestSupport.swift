@@ -1,0 +1,148 @@
+import Engine
+import Foundation
+import Model
+import XCTest
+
+@testable import TUI
+
+/// A fresh temporary directory, removed when the test ends.
+func temporaryDirectory(_ test: XCTestCase, prefix: String = "vscope-tui") -> String {
+  let path = NSTemporaryDirectory() + "\(prefix)-\(UUID().uuidString.prefix(8))"
+  try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+  test.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+  return path
+}
+
+/// Three collections made with the backend's own API, chosen to exercise the panes: every kind
+/// of field and flag, wide characters in descriptions and defaults, an index, an unindexed
+/// vector field, a released collection, an empty one.
+enum Fixture {
+  static let books = CollectionSchema(
+    name: "books", description: "書籍の埋め込み 📚 (multilingual)",
+    fields: [
+      FieldSchema(name: "id", type: .int64, description: "ISBN-13 as a number", isPrimary: true),
+      FieldSchema(name: "embedding", type: .floatVector, description: "text-embedding-3-small", dim: 16),
+      FieldSchema(name: "title", type: .varChar, maxLength: 512),
+      FieldSchema(name: "tags", type: .array, maxLength: 32, elementType: .varChar, maxCapacity: 16),
+      FieldSchema(name: "year", type: .int16, nullable: true),
+      FieldSchema(name: "language", type: .varChar, maxLength: 16, defaultValue: .string("日本語")),
+      FieldSchema(name: "attrs", type: .json),
+    ],
+    enableDynamicField: true)
+
+  static let songs = CollectionSchema(
+    name: "songs",
+    fields: [
+      FieldSchema(name: "song_id", type: .varChar, isPrimary: true, maxLength: 64),
+      FieldSchema(name: "vector", type: .floatVector, dim: 4),
+      FieldSchema(name: "genre", type: .varChar, maxLength: 32, isPartitionKey: true),
+      FieldSchema(name: "rating", type: .double, nullable: true, defaultValue: .double(0.5)),
+    ])
+
+  static let users = CollectionSchema(
+    name: "user_profiles_with_a_long_name", description: "faces and profiles",
+    fields: [
+      FieldSchema(name: "user", type: .int64, isPrimary: true, autoID: true),
+      FieldSchema(name: "face", type: .floatVector, dim: 32),
+      FieldSchema(name: "profile", type: .floatVector, dim: 8),
+      FieldSchema(name: "ids", type: .array, elementType: .int64, maxCapacity: 16),
+    ])
+
+  static let bookCount = 1_234
+
+  static func bookRow(_ index: Int) -> Row {
+    let embedding: [Float] = (0..<16).map { Float(($0 + index) % 7) / 7 + 0.01 }
+    let year: Value = index % 5 == 0 ? .null : .int(1990 + Int64(index % 30))
+    var row: Row = [:]
+    row["id"] = .int(9_780_000_000_000 + Int64(index))
+    row["embedding"] = .floatVector(embedding)
+    row["title"] = .string("Book \(index)")
+    row["tags"] = .array([.string("fiction")])
+    row["year"] = year
+    row["attrs"] = .json(.object(["pages": .int(Int64(100 + index))]))
+    return row
+  }
+
+  static func songRow(_ index: Int) -> Row {
+    var row: Row = [:]
+    row["song_id"] = .string("song-\(index)")
+    row["vector"] = .floatVector([1, Float(index), 0, 0.5])
+    row["genre"] = .string(index == 0 ? "jazz" : "soul")
+    return row
+  }
+
+  static func userRow(_ index: Int) -> Row {
+    let face: [Float] = (0..<32).map { Float(($0 * index) % 5) + 0.5 }
+    let profile: [Float] = (0..<8).map { Float($0 + index) }
+    var row: Row = [:]
+    row["face"] = .floatVector(face)
+    row["profile"] = .floatVector(profile)
+    row["ids"] = .array([.int(Int64(index))])
+    return row
+  }
+
+  /// A writable store in a temporary directory with the three collections.
+  static func store(_ test: XCTestCase) async throws -> (backend: EmbeddedBackend, directory: String) {
+    let directory = temporaryDirectory(test)
+    return (try await store(in: directory), directory)
+  }
+
+  /// A writable store in `directory` with the three collections.
+  static func store(in directory: String) async throws -> EmbeddedBackend {
+    let backend = try EmbeddedBackend(directory: directory)
+    try await backend.createCollection(books)
+    try await backend.createCollection(songs)
+    try await backend.createCollection(users)
+    try await backend.createIndex("books", spec: IndexSpec(fieldName: "embedding", indexType: "FLAT", metric: .cosine))
+    try await backend.createIndex(
+      "user_profiles_with_a_long_name", spec: IndexSpec(fieldName: "face", indexType: "FLAT", metric: .ip))
+    _ = try await backend.insert("books", rows: (0..<bookCount).map(bookRow), partition: nil)
+    _ = try await backend.insert("songs", rows: (0..<3).map(songRow), partition: nil)
+    _ = try await backend.insert("user_profiles_with_a_long_name", rows: (0..<42).map(userRow), partition: nil)
+    try await backend.releaseCollection("user_profiles_with_a_long_name")
+    return backend
+  }
+}
+
+/// A state as the explorer would have it after talking to `backend`: every call the update
+/// function asks for is made for real, and its result fed back with a fixed latency so frames
+/// are the same on every run.
+func loadedState(
+  backend: any VectorBackend, size: TerminalSize, latency: Duration = .microseconds(2_400)
+) async throws -> ExplorerState {
+  var state = ExplorerState(size: size)
+  var effects = state.update(.start)
+  while let effect = effects.first {
+    effects.removeFirst()
+    guard case .run(let operation) = effect else { continue }
+    let result = try await ExplorerRuntime.perform(operation.request, on: backend)
+    effects += state.update(.completed(operation.id, result, latency: latency))
+  }
+  return state
+}
+
+extension ExplorerState {
+  /// Feeds keys in order, returning every effect they asked for.
+  @discardableResult
+  mutating func press(_ keys: Key...) -> [Effect] {
+    keys.flatMap { update(.key($0)) }
+  }
+
+  /// Feeds the characters of `text` as keys.
+  @discardableResult
+  mutating func type(_ text: String) -> [Effect] {
+    text.flatMap { update(.key(.character($0))) }
+  }
+
+  /// The frame at this state with the default theme.
+  var frame: CellBuffer { ExplorerView.render(self, theme: .defaultDark) }
+}
+
+/// Synthetic collections for paging tests.
+func manyCollections(_ count: Int) -> [CollectionSummary] {
+  (0..<count).map {
+    CollectionSummary(
+      info: CollectionInfo(name: String(format: "c%02d", $0), entityCount: $0 * 10, loadState: .loaded),
+      indexTypes: [])
+  }
+}
