@@ -22,6 +22,7 @@ public actor MilvusBackend: VectorBackend {
   private var connections: Task<Void, Never>?
   private var database: String
   private var unimplemented: Set<String> = []
+  private var schemas: [String: CollectionSchema] = [:]
   private var version: String?
   /// Milvus's consistency level for reads; nil uses the collection's own (Bounded by default).
   private let consistency: Milvus_Proto_Common_ConsistencyLevel?
@@ -48,6 +49,8 @@ public actor MilvusBackend: VectorBackend {
         target: .dns(host: endpoint.host, port: endpoint.port), transportSecurity: security,
         config: .defaults { config in
           config.connection.maxIdleTime = .seconds(300)
+          // pymilvus's keep-alive: a ping every 55 s, 20 s to answer, also between calls.
+          config.connection.keepalive = .init(time: .seconds(55), timeout: .seconds(20), allowWithoutCalls: true)
           config.backoff.initial = .milliseconds(100)
           config.backoff.max = .seconds(2)
         })
@@ -283,7 +286,16 @@ public actor MilvusBackend: VectorBackend {
   }
 
   public func describeCollection(_ name: String) async throws -> CollectionSchema {
-    try MilvusSchema.model(try await describe(name).schema, name: name)
+    let schema = try MilvusSchema.model(try await describe(name).schema, name: name)
+    schemas[database + "/" + name] = schema
+    return schema
+  }
+
+  /// The schema that data calls need, fetched once per collection rather than before every call
+  /// (it doubled the round trips of a search); dropping, renaming or describing refreshes it.
+  private func cachedSchema(_ name: String) async throws -> CollectionSchema {
+    if let schema = schemas[database + "/" + name] { return schema }
+    return try await describeCollection(name)
   }
 
   public func createCollection(_ schema: CollectionSchema) async throws {
@@ -294,6 +306,7 @@ public actor MilvusBackend: VectorBackend {
     request.schema = try MilvusSchema.proto(schema).serializedData()
     request.shardsNum = 1
     request.consistencyLevel = .bounded
+    schemas[database + "/" + schema.name] = nil
     _ = try await call("CreateCollection") { [request] service, metadata, options in
       try await service.createCollection(request, metadata: metadata, options: options)
     }
@@ -303,6 +316,7 @@ public actor MilvusBackend: VectorBackend {
     var request = Milvus_Proto_Milvus_DropCollectionRequest()
     request.dbName = database
     request.collectionName = name
+    schemas[database + "/" + name] = nil
     _ = try await call("DropCollection") { [request] service, metadata, options in
       try await service.dropCollection(request, metadata: metadata, options: options)
     }
@@ -313,6 +327,7 @@ public actor MilvusBackend: VectorBackend {
     request.dbName = database
     request.oldName = name
     request.newName = newName
+    schemas[database + "/" + name] = nil
     _ = try await call("RenameCollection") { [request] service, metadata, options in
       try await service.renameCollection(request, metadata: metadata, options: options)
     }
@@ -498,7 +513,7 @@ public actor MilvusBackend: VectorBackend {
     -> MutationResult
   {
     guard !rows.isEmpty else { return MutationResult(ids: []) }
-    let schema = try await describeCollection(collection)
+    let schema = try await cachedSchema(collection)
     let columns = try MilvusColumns.columns(for: rows, schema: schema, includeAutoID: method == "Upsert")
     let reply: Milvus_Proto_Milvus_MutationResult
     if method == "Upsert" {
@@ -529,7 +544,7 @@ public actor MilvusBackend: VectorBackend {
 
   public func delete(_ collection: String, ids: [PrimaryKey], partition: String?) async throws -> MutationResult {
     guard !ids.isEmpty else { return MutationResult(ids: []) }
-    let schema = try await describeCollection(collection)
+    let schema = try await cachedSchema(collection)
     guard let primary = schema.primaryField else { throw VectorError.internal("collection has no primary key") }
     return try await delete(collection, filter: MilvusColumns.keyFilter(ids, field: primary.name), partition: partition)
   }
@@ -552,7 +567,7 @@ public actor MilvusBackend: VectorBackend {
 
   public func get(_ collection: String, ids: [PrimaryKey], outputFields: [String]) async throws -> [Row] {
     guard !ids.isEmpty else { return [] }
-    let schema = try await describeCollection(collection)
+    let schema = try await cachedSchema(collection)
     guard let primary = schema.primaryField else { throw VectorError.internal("collection has no primary key") }
     let rows = try await query(
       QueryRequest(
@@ -570,7 +585,7 @@ public actor MilvusBackend: VectorBackend {
   }
 
   public func query(_ request: QueryRequest) async throws -> [Row] {
-    let schema = try await describeCollection(request.collection)
+    let schema = try await cachedSchema(request.collection)
     var message = Milvus_Proto_Milvus_QueryRequest()
     message.dbName = database
     message.collectionName = request.collection
@@ -610,7 +625,7 @@ public actor MilvusBackend: VectorBackend {
   }
 
   public func search(_ request: SearchRequest) async throws -> [[SearchHit]] {
-    let schema = try await describeCollection(request.collection)
+    let schema = try await cachedSchema(request.collection)
     let fieldName: String
     if let name = request.vectorField {
       fieldName = name

@@ -19,7 +19,6 @@ public struct MilvusEndpoint: Sendable, Hashable, CustomStringConvertible, Custo
   public var caFile: String?
   /// The name to check the server's certificate against, when it differs from `host`.
   public var serverName: String?
-  public var connectTimeout: Duration = .seconds(10)
   public var callTimeout: Duration = .seconds(30)
 
   /// Milvus's default gRPC port.

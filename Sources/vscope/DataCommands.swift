@@ -370,8 +370,13 @@ struct Search: AsyncParsableCommand {
   @Option(help: "Comma-separated output fields; * for all.") var fields: String?
   @Option(help: "Comma-separated partitions.") var partitions: String?
   @Option(help: "Skip this many neighbours first.") var offset = 0
+  @Option(
+    name: .customLong("repeat"),
+    help: "Run the search this many times and print latency figures to stderr (for measuring).")
+  var repetitions: Int = 1
 
   func validate() throws {
+    if repetitions < 1 { throw ValidationError("--repeat must be at least 1") }
     if [vector != nil, vectorFile != nil, like != nil].filter({ $0 }).count != 1 {
       throw ValidationError("give one of --vector '[…]', --vector-file FILE or --like ID")
     }
@@ -403,7 +408,23 @@ struct Search: AsyncParsableCommand {
         collection: name, vectors: queries, vectorField: fieldName, metric: metricValue, topK: topK,
         params: parameters, filter: filter, outputFields: Arguments.fieldList(fields),
         partitions: Arguments.fieldList(partitions), offset: offset)
-      let results = try await store.search(request)
+      var results = try await store.search(request)
+      if repetitions > 1 {
+        // The first call above warmed the connection and caches; time the rest one by one.
+        var latencies: [Double] = []
+        let clock = ContinuousClock()
+        for _ in 1..<repetitions {
+          let elapsed = try await clock.measure { results = try await store.search(request) }
+          latencies.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3)
+        }
+        latencies.sort()
+        let mean = latencies.reduce(0, +) / Double(latencies.count)
+        Console.info(
+          String(
+            format: "%d searches of %d vectors: mean %.3f ms, p50 %.3f ms, p99 %.3f ms", latencies.count,
+            queries.count, mean, latencies[latencies.count / 2],
+            latencies[min(latencies.count - 1, latencies.count * 99 / 100)]))
+      }
       if output.json {
         Console.printJSON(
           .array(
