@@ -46,7 +46,6 @@ final class Collection {
 
   // MARK: - Files
 
-  static let manifestKind = FileKind.manifest
   var manifestPath: String { directory + "/manifest" }
   var logPath: String { directory + "/wal.log" }
   func segmentPath(_ id: Int) -> String { directory + "/seg-\(id).vss" }
@@ -322,9 +321,7 @@ final class Collection {
 
   private func appendToLog(_ record: Data) throws(VectorError) {
     guard let log else { throw .internal("the collection's log is not open") }
-    let path = logPath
     try StorageCall.run { try log.append(record) }
-    _ = path
   }
 
   // MARK: - Writes
@@ -853,14 +850,10 @@ final class Collection {
 
   func count(filter: String, partitions: [String]) throws(VectorError) -> Int {
     let data = try requireLoaded()
-    if compileFilterIsEmpty(filter) {
+    if filter.allSatisfy(\.isWhitespace) {
       return try segments(in: partitions, data: data).reduce(0) { $0 + $1.liveCount }
     }
     return try matchingRows(filter: filter, partitions: partitions).count
-  }
-
-  private func compileFilterIsEmpty(_ text: String) -> Bool {
-    text.allSatisfy(\.isWhitespace)
   }
 
   func get(ids: [PrimaryKey], outputFields: [String]) throws(VectorError) -> [Row] {
