@@ -12,6 +12,10 @@ enum Action: Sendable, Hashable {
   case completed(Int, OperationResult, latency: Duration)
   case failed(Int, message: String, latency: Duration)
   case cancelled(Int)
+  /// `:theme NAME` found its theme (already fitted to the terminal's colours).
+  case themeLoaded(Theme)
+  /// `:theme NAME` could not: why, naming the file and key.
+  case themeFailed(String)
 }
 
 /// What a backend call returned.
@@ -26,5 +30,8 @@ enum Effect: Sendable, Hashable {
   case run(Operation)
   /// Cancel a running call (its task is cancelled; a late result is ignored).
   case cancel(Int)
+  /// Read the theme a name or path gives (`:theme`); the answer comes back as `.themeLoaded`
+  /// or `.themeFailed`.
+  case loadTheme(String)
   case quit
 }

@@ -21,23 +21,65 @@ public enum ExplorerExit: Sendable, Hashable {
   }
 }
 
-/// Choices the executable passes in from its command line.
+/// Choices the executable passes in from its command line (and the config file).
 public struct ExplorerOptions: Sendable {
   public var colorMode: ColorMode
   /// nil: the default dark theme (or monochrome when colours are off).
   public var theme: Theme?
-  /// Where `NO_COLOR` is read.
+  /// Where `:theme NAME` looks for themes.
+  public var themes: ThemeCatalog
+  /// The config file's settings (keys, saved connections, `embed_cmd`).
+  public var config: ExplorerConfig
+  /// Problems found while reading the theme and config files: the explorer shows them in its
+  /// status line (the executable also prints them on stderr).
+  public var notices: [String] = []
+  /// Where `NO_COLOR` and the config directory (`XDG_CONFIG_HOME`, `HOME`) are read.
   public var environment: [String: String]
 
-  public init(colorMode: ColorMode = .auto, theme: Theme? = nil, environment: [String: String]? = nil) {
+  public init(
+    colorMode: ColorMode = .auto, theme: Theme? = nil, config: ExplorerConfig = ExplorerConfig(),
+    environment: [String: String]? = nil
+  ) {
     self.colorMode = colorMode
     self.theme = theme
-    self.environment = environment ?? ExplorerOptions.processEnvironment()
+    self.config = config
+    let environment = environment ?? ExplorerOptions.processEnvironment()
+    self.environment = environment
+    themes = ThemeCatalog(environment: environment)
   }
 
-  private static func processEnvironment() -> [String: String] {
+  /// The options for a command line's `--theme NAME|PATH` and `--color`: reads the config
+  /// file, then the theme the flag names (or else the config's `theme`). Never fails: a broken
+  /// file becomes a notice and the default theme (or an empty config) is used instead.
+  public static func load(
+    theme argument: String?, colorMode: ColorMode = .auto, environment: [String: String]? = nil
+  ) -> ExplorerOptions {
+    var options = ExplorerOptions(colorMode: colorMode, environment: environment)
+    do {
+      options.config = try ExplorerConfig.load(environment: options.environment)
+    } catch {
+      options.notices.append("\(error); the config file is ignored")
+    }
+    guard let name = argument ?? options.config.theme else { return options }
+    do {
+      options.theme = try options.themes.load(name)
+    } catch {
+      var problem = error
+      if argument == nil, problem.file == nil {
+        // An unknown name in the config file: say where it was written.
+        problem = SettingsError(
+          file: options.config.file, key: "theme", error.message, line: options.config.themeLine)
+      } else if argument != nil, problem.file == nil {
+        problem.key = "--theme"
+      }
+      options.notices.append("\(problem); using the default theme")
+    }
+    return options
+  }
+
+  static func processEnvironment() -> [String: String] {
     var result: [String: String] = [:]
-    for name in ["NO_COLOR", "TERM", "COLORTERM"] {
+    for name in ["NO_COLOR", "TERM", "COLORTERM", "XDG_CONFIG_HOME", "HOME"] {
       if let value = getenv(name) { result[name] = String(cString: value) }
     }
     return result
@@ -60,13 +102,10 @@ public func runExplorer(backend: any VectorBackend, options: ExplorerOptions = E
   let wantsColor = options.colorMode.wantsColor(environment: options.environment)
   let screen = try NCursesScreen(useColor: wantsColor)
   defer { screen.close() }
-  let theme: Theme
-  if let chosen = options.theme {
-    theme = screen.hasColors ? chosen : chosen.withoutColors
-  } else {
-    theme = screen.hasColors ? .defaultDark : .monochrome
-  }
-  let runtime = ExplorerRuntime(backend: backend, screen: screen, theme: theme)
+  let theme = (options.theme ?? .defaultDark).forTerminal(colors: screen.colorCount)
+  let runtime = ExplorerRuntime(
+    backend: backend, screen: screen, theme: theme, keymap: options.config.keymap, themes: options.themes,
+    colors: screen.colorCount, notices: options.notices)
   return await runtime.run(signals: { signals.caught })
 }
 
@@ -91,7 +130,10 @@ final class ExplorerRuntime {
   private(set) var state: ExplorerState
   let backend: any VectorBackend
   let screen: any Screen
-  let theme: Theme
+  /// Where `:theme NAME` looks.
+  let themes: ThemeCatalog
+  /// How many colours the screen shows (themes loaded later are fitted to them); 0: none.
+  let colors: Int
   let inbox = ActionInbox()
   private var tasks: [Int: Task<Void, Never>] = [:]
   private var needsDraw = true
@@ -101,12 +143,22 @@ final class ExplorerRuntime {
   static let keyTimeout = Duration.milliseconds(40)
   static let tickInterval = Duration.milliseconds(100)
 
-  init(backend: any VectorBackend, screen: any Screen, theme: Theme) {
+  init(
+    backend: any VectorBackend, screen: any Screen, theme: Theme, keymap: Keymap = .standard,
+    themes: ThemeCatalog = ThemeCatalog(userDirectory: nil), colors: Int = 256, notices: [String] = []
+  ) {
     self.backend = backend
     self.screen = screen
-    self.theme = theme
+    self.themes = themes
+    self.colors = colors
     state = ExplorerState(size: screen.size)
+    state.theme = theme
+    state.keymap = keymap
+    if !notices.isEmpty { state.pendingNotice = StatusMessage(notices.joined(separator: "; "), isError: true) }
   }
+
+  /// The theme the explorer draws with now.
+  var theme: Theme { state.theme }
 
   /// Runs until the user quits or `signals` reports one.
   func run(signals: () -> Int32? = { nil }) async -> ExplorerExit {
@@ -155,7 +207,7 @@ final class ExplorerRuntime {
   func draw() {
     guard needsDraw else { return }
     needsDraw = false
-    screen.present(ExplorerView.render(state, theme: theme))
+    screen.present(ExplorerView.render(state, theme: state.theme))
   }
 
   /// Waits until no call is running and every result is applied (tests), then draws.
@@ -190,6 +242,13 @@ final class ExplorerRuntime {
       }
     case .cancel(let id):
       tasks.removeValue(forKey: id)?.cancel()
+    case .loadTheme(let name):
+      // A small file read on the loop; the answer goes through the update function like any other.
+      do {
+        dispatch(.themeLoaded(try themes.load(name).forTerminal(colors: colors)))
+      } catch {
+        dispatch(.themeFailed(error.description))
+      }
     case .quit:
       break
     }

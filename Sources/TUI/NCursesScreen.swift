@@ -261,19 +261,42 @@ enum ColorMapping {
     nearest(target, in: 0..<max(1, count))
   }
 
-  private static func nearest(_ target: (Int, Int, Int), in range: Range<Int>) -> Int32 {
+  private static func nearest(_ rgb: (Int, Int, Int), in range: Range<Int>) -> Int32 {
+    let target = lab(rgb)
     var best = range.lowerBound
-    var bestDistance = Int.max
+    var bestDistance = Double.infinity
     for index in range {
-      let (red, green, blue) = rgb(ofPalette: index)
-      let distance =
-        (red - target.0) * (red - target.0) + (green - target.1) * (green - target.1) + (blue - target.2)
-        * (blue - target.2)
-      if distance < bestDistance {
+      let gap = distance(paletteLab[index], target)
+      if gap < bestDistance {
         best = index
-        bestDistance = distance
+        bestDistance = gap
       }
     }
     return Int32(best)
+  }
+
+  /// The palette in CIELAB, where nearness is judged.
+  private static let paletteLab: [(Double, Double, Double)] = (0..<256).map { lab(rgb(ofPalette: $0)) }
+
+  /// A perceptual colour distance: squared CIE76 ΔE, the distance in CIELAB (D65).
+  static func distance(_ first: (Double, Double, Double), _ second: (Double, Double, Double)) -> Double {
+    let lightness = first.0 - second.0
+    let a = first.1 - second.1
+    let b = first.2 - second.2
+    return lightness * lightness + a * a + b * b
+  }
+
+  /// sRGB to CIELAB (D65 white).
+  static func lab(_ rgb: (Int, Int, Int)) -> (Double, Double, Double) {
+    func linear(_ channel: Int) -> Double {
+      let value = Double(channel) / 255
+      return value <= 0.04045 ? value / 12.92 : pow((value + 0.055) / 1.055, 2.4)
+    }
+    let (red, green, blue) = (linear(rgb.0), linear(rgb.1), linear(rgb.2))
+    let x = (0.4124 * red + 0.3576 * green + 0.1805 * blue) / 0.95047
+    let y = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    let z = (0.0193 * red + 0.1192 * green + 0.9505 * blue) / 1.08883
+    func f(_ t: Double) -> Double { t > 216.0 / 24389 ? cbrt(t) : (24389.0 / 27 * t + 16) / 116 }
+    return (116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z)))
   }
 }

@@ -128,6 +128,11 @@ struct StatusMessage: Sendable, Hashable {
 struct ExplorerState: Sendable, Hashable {
   var size: TerminalSize
   var keymap = Keymap.standard
+  /// How everything is drawn; `:theme NAME` changes it.
+  var theme = Theme.defaultDark
+  /// A problem found at start (a broken theme or config file): the status line shows it,
+  /// whatever calls finish meanwhile, until the first key.
+  var pendingNotice: StatusMessage?
 
   var server: ServerInfo?
   var database: String?

@@ -1,4 +1,4 @@
-/// The semantic names views draw with; a theme says how each looks. Theme files (TOML, later)
+/// The semantic names views draw with; a theme says how each looks. Theme files (`themes/*.toml`)
 /// name these keys by their raw values.
 public enum StyleKey: String, Sendable, Hashable, CaseIterable {
   case header
@@ -17,8 +17,8 @@ public enum StyleKey: String, Sendable, Hashable, CaseIterable {
 
 /// How the explorer looks: one style per semantic key.
 ///
-/// A plain value, so a theme file can be read into it (and inherit from a built-in one by
-/// starting from its `styles`). A missing key draws plain.
+/// A plain value: `ThemeCatalog` reads theme files into it (`themes/default.toml` is this
+/// `defaultDark`, `themes/mono.toml` is `monochrome`). A missing key draws plain.
 public struct Theme: Sendable, Hashable {
   public var name: String
   public var styles: [StyleKey: CellStyle]
@@ -35,7 +35,7 @@ public struct Theme: Sendable, Hashable {
 
   /// The default: xterm-256 colours on the terminal's own (dark) background.
   public static let defaultDark = Theme(
-    name: "default-dark",
+    name: "default",
     styles: [
       .header: CellStyle(foreground: .palette(255), background: .palette(24), attributes: .bold),
       .border: CellStyle(foreground: .palette(240)),
@@ -53,7 +53,7 @@ public struct Theme: Sendable, Hashable {
 
   /// No colour at all (`NO_COLOR`, or a terminal without colours): attributes only.
   public static let monochrome = Theme(
-    name: "monochrome",
+    name: "mono",
     styles: [
       .header: CellStyle(attributes: .reverse),
       .border: CellStyle(),
@@ -70,12 +70,34 @@ public struct Theme: Sendable, Hashable {
     ])
 
   /// This theme with every colour removed, attributes kept: what `NO_COLOR` asks of a theme file.
+  /// A style set apart by its background (a selection, a header bar) is shown reversed; a style
+  /// with no attributes left takes monochrome's.
   public var withoutColors: Theme {
     var theme = self
     theme.name += " (no colour)"
     for (key, style) in styles {
+      var attributes = style.attributes
+      if style.background != .default { attributes.insert(.reverse) }
+      theme.styles[key] = CellStyle(attributes: attributes.isEmpty ? Theme.monochrome[key].attributes : attributes)
+    }
+    return theme
+  }
+
+  /// The theme as a terminal with `colors` colours (curses's `COLORS`; 0 when colour is off)
+  /// shows it. Without colours, the default theme becomes `monochrome` and any other loses its
+  /// colours (`withoutColors`). With 256, 16 or 8, every colour the terminal lacks (24-bit
+  /// `#rrggbb`, or a palette entry past its count) becomes the nearest one it has, judged in
+  /// CIELAB; this happens once here, not for every cell drawn.
+  public func forTerminal(colors: Int) -> Theme {
+    guard colors > 0 else { return self == .defaultDark ? .monochrome : withoutColors }
+    func fit(_ color: TerminalColor) -> TerminalColor {
+      let number = ColorMapping.number(color, colors: colors)
+      return number < 0 ? .default : .palette(UInt8(clamping: number))
+    }
+    var theme = self
+    for (key, style) in styles {
       theme.styles[key] = CellStyle(
-        attributes: style.attributes.isEmpty ? Theme.monochrome[key].attributes : style.attributes)
+        foreground: fit(style.foreground), background: fit(style.background), attributes: style.attributes)
     }
     return theme
   }

@@ -29,9 +29,18 @@ extension ExplorerState {
       guard let operation = operations.removeValue(forKey: id) else { break }
       if case .detail(let name) = operation.request { details[name] = .cancelled }
       status = StatusMessage("cancelled \(operation.request.label)")
+    case .themeLoaded(let newTheme):
+      theme = newTheme
+      status = StatusMessage("theme \(newTheme.name)")
+    case .themeFailed(let message):
+      status = StatusMessage(message, isError: true)
     }
     syncDetail(effects: &effects)
     keepCursorsVisible()
+    if let notice = pendingNotice {
+      // A problem found at start stays in the status line until the user does something.
+      if case .key = action { pendingNotice = nil } else { status = notice }
+    }
     return effects
   }
 
@@ -155,6 +164,12 @@ extension ExplorerState {
     case "q", "q!", "quit", "qa", "qa!", "qall": perform(.quit, effects: &effects)
     case "help", "h": showHelp = true
     case "r", "refresh": refresh(effects: &effects)
+    case "theme", "colorscheme":
+      status = StatusMessage(
+        "theme \(theme.name); :theme NAME switches (built-in: \(BuiltinThemes.names.joined(separator: ", ")))")
+    case let text where text.hasPrefix("theme ") || text.hasPrefix("colorscheme "):
+      let name = String(text.drop(while: { $0 != " " })).trimmingSpaces
+      effects.append(.loadTheme(name))
     default: status = StatusMessage("unknown command :\(command) (:q quits, ? shows the keys)", isError: true)
     }
   }

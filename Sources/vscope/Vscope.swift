@@ -26,6 +26,7 @@ struct Vscope: AsyncParsableCommand {
   )
 
   @OptionGroup var backend: BackendOptions
+  @OptionGroup var explorer: ExplorerFlags
 
   /// With no subcommand: the explorer in a terminal, the help text otherwise.
   func run() async throws {
@@ -33,10 +34,13 @@ struct Vscope: AsyncParsableCommand {
       print(Vscope.helpMessage())
       return
     }
+    // Theme and config problems are told here too, since the explorer's screen hides stderr.
+    let options = ExplorerOptions.load(theme: explorer.theme, colorMode: ColorMode(rawValue: explorer.color) ?? .auto)
+    for notice in options.notices { Console.info("warning: " + notice) }
     let store = try await backend.open(writable: true)
     let ending: ExplorerExit
     do {
-      ending = try await openExplorer(store)
+      ending = try await openExplorer(store, options: options)
     } catch {
       await store.close()
       throw error
@@ -89,8 +93,28 @@ struct Vscope: AsyncParsableCommand {
 
 /// The explorer owns the terminal from the main actor.
 @MainActor
-func openExplorer(_ store: any VectorBackend) async throws -> ExplorerExit {
-  try await runExplorer(backend: store)
+func openExplorer(_ store: any VectorBackend, options: ExplorerOptions) async throws -> ExplorerExit {
+  try await runExplorer(backend: store, options: options)
+}
+
+/// How the explorer looks: its theme and whether it uses colour. The config file
+/// (`$XDG_CONFIG_HOME/vscope/config.toml`) may name a theme too; `--theme` wins.
+struct ExplorerFlags: ParsableArguments {
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "The explorer's theme: a name or a .toml file.",
+      discussion: "Built-in: default, light, mono, high-contrast, nord, gruvbox-dark, solarized-dark; "
+        + "NAME also finds $XDG_CONFIG_HOME/vscope/themes/NAME.toml.",
+      valueName: "name|path"))
+  var theme: String?
+
+  @Option(name: .long, help: "Colour: auto (NO_COLOR and the terminal decide), always or never.")
+  var color: String = "auto"
+
+  func validate() throws {
+    guard ColorMode(rawValue: color) != nil else { throw ValidationError("--color must be auto, always or never") }
+  }
 }
 
 /// A problem the user can fix, reported as one line with exit code 1.
