@@ -19,7 +19,12 @@ let package = Package(
     // Durable files: checksummed containers, the write-ahead log, the writer lock.
     .target(name: "Storage"),
     // The embedded store: collections, segments, exact search, filter evaluation.
-    .target(name: "Engine", dependencies: ["Model", "Storage"]),
+    .target(name: "Engine", dependencies: ["Model", "Storage", "ANN"]),
+    // The ANN index algorithms (HNSW, IVF_FLAT/SQ8/PQ, k-means) over plain float rows; no I/O.
+    // Optimised in debug builds too: the tests build indexes, and unoptimised graph walks are ~30× slower.
+    .target(name: "ANN", dependencies: ["CKernels"], swiftSettings: [.unsafeFlags(["-O"])]),
+    // Distance kernels in C, chosen at run time for the CPU (AVX-512, AVX2 + FMA, or portable).
+    .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
     // The Milvus adapter: the shared protocol over Milvus's gRPC API.
     .target(
       name: "MilvusAdapter",
@@ -42,13 +47,14 @@ let package = Package(
     .executableTarget(
       name: "vscope",
       dependencies: [
-        "Model", "Engine", "DataFormats", "MilvusAdapter", "TUI",
+        "Model", "Engine", "ANN", "DataFormats", "MilvusAdapter", "TUI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .testTarget(name: "ModelTests", dependencies: ["Model"]),
     .testTarget(name: "StorageTests", dependencies: ["Storage"]),
     .testTarget(name: "EngineTests", dependencies: ["Engine", "Model"]),
+    .testTarget(name: "ANNTests", dependencies: ["ANN"]),
     .testTarget(name: "DataFormatsTests", dependencies: ["DataFormats", "Model"]),
     .testTarget(name: "MilvusAdapterTests", dependencies: ["MilvusAdapter", "Model", "Engine"]),
     .testTarget(name: "TUITests", dependencies: ["TUI", "Model", "Engine"], exclude: ["Snapshots"]),
