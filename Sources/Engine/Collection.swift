@@ -1,3 +1,4 @@
+import ANN
 import Foundation
 import Model
 import Storage
@@ -13,10 +14,19 @@ import Storage
 final class Collection {
   let directory: String
   let readOnly: Bool
-  private(set) var manifest: Manifest
+  var manifest: Manifest
   private(set) var layout: ColumnLayout
-  private var data: CollectionData?
+  var data: CollectionData?
   private var log: WriteAheadLog?
+
+  /// ANN indexes read or built in this session, by index name, then segment id.
+  var segmentIndexes: [String: [Int: any VectorIndex]] = [:]
+  /// Trained IVF quantizers by index name.
+  var quantizers: [String: IVFQuantizer] = [:]
+  /// Index files that could not be read, by index name (a writer also records it in the manifest).
+  var indexLoadFailures: [String: String] = [:]
+  /// The background builder's current job.
+  var runningJob: RunningIndexJob?
 
   /// Rows held in growing segments before a flush turns them into a sealed segment file.
   var flushRowThreshold = 200_000
@@ -90,13 +100,18 @@ final class Collection {
     }
   }
 
-  private func writeManifest() throws(VectorError) {
+  func writeManifest() throws(VectorError) {
+    // Index records follow the segments: a dropped partition takes its segments' indexes along.
+    let live = Set(manifest.segments.map(\.id))
+    for name in manifest.indexBuilds.keys {
+      manifest.indexBuilds[name]?.indexedSegments.removeAll { !live.contains($0) }
+    }
     let text = manifest.json.prettyJSONText
     let path = manifestPath
     try StorageCall.run { try ChecksummedFile.write(Data(text.utf8), kind: .manifest, to: path) }
   }
 
-  private func requireWritable() throws(VectorError) {
+  func requireWritable() throws(VectorError) {
     if readOnly {
       throw .invalidArgument("the store is open read-only; this command needs to write (is another vscope writing?)")
     }
@@ -553,9 +568,9 @@ final class Collection {
     removeOrphanFiles()
   }
 
-  /// Deletes segment files that no manifest entry names (left by a crash between writing a segment
-  /// and committing the manifest).
-  private func removeOrphanFiles() {
+  /// Deletes segment and index files that no manifest entry names (left by a crash between writing
+  /// a file and committing the manifest, or by a dropped index).
+  func removeOrphanFiles() {
     let live = Set(manifest.segments.map(\.id))
     var removed = false
     guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
@@ -566,11 +581,16 @@ final class Collection {
         removed = true
       }
     }
+    for name in orphanIndexFiles(among: names) {
+      try? FileManager.default.removeItem(atPath: directory + "/" + name)
+      removed = true
+    }
     if removed { try? ChecksummedFile.fsyncDirectory(directory) }
   }
 
   /// Flushes pending rows so that the manifest's counts are exact, and closes the log.
   func close() {
+    runningJob?.control.cancel()
     if !readOnly, let data, data.growingRows > 0 || data.segments.contains(where: \.deletionsDirty) {
       try? flush()
     }
@@ -649,56 +669,6 @@ final class Collection {
     log?.close()
     log = nil
     data = nil
-  }
-
-  /// Index types the embedded engine builds today.
-  static let supportedIndexTypes = ["FLAT"]
-
-  func indexStatuses() -> [IndexStatus] {
-    let total = entityCount
-    return manifest.indexes.map {
-      IndexStatus(spec: $0, state: .finished, indexedRows: total, totalRows: total, pendingIndexRows: 0, memoryBytes: 0)
-    }
-  }
-
-  func createIndex(_ spec: IndexSpec) throws(VectorError) {
-    try requireWritable()
-    guard let field = layout.schema.field(named: spec.fieldName) else {
-      throw .invalidArgument("cannot create index on non-exist field: \(spec.fieldName)")
-    }
-    guard field.type == .floatVector else {
-      throw .unsupported("the embedded engine indexes vector fields only; \(field.name) is \(field.typeLabel)")
-    }
-    let type = spec.indexType.uppercased()
-    guard Self.supportedIndexTypes.contains(type) else {
-      throw .unsupported(
-        "index type \(spec.indexType) is not available in the embedded engine yet; it builds \(Self.supportedIndexTypes.joined(separator: ", "))"
-      )
-    }
-    var spec = spec
-    spec.indexType = type
-    if let existing = manifest.indexes.first(where: { $0.fieldName == spec.fieldName }) {
-      if existing == spec { return }
-      throw .invalidArgument(
-        "at most one distinct index is allowed per field (\(spec.fieldName) has \(existing.indexName))")
-    }
-    if manifest.indexes.contains(where: { $0.indexName == spec.indexName }) {
-      throw .invalidArgument("an index named \(spec.indexName) already exists")
-    }
-    manifest.indexes.append(spec)
-    try writeManifest()
-  }
-
-  func dropIndex(_ name: String) throws(VectorError) {
-    try requireWritable()
-    guard manifest.indexes.contains(where: { $0.indexName == name || $0.fieldName == name }) else {
-      throw .indexNotFound(collection: layout.schema.name)
-    }
-    if manifest.loaded {
-      throw .invalidArgument("index cannot be dropped, collection is loaded, please release it first")
-    }
-    manifest.indexes.removeAll { $0.indexName == name || $0.fieldName == name }
-    try writeManifest()
   }
 
   func rename(to newName: String, directory newDirectory: String) throws(VectorError) -> Collection {
@@ -911,11 +881,10 @@ final class Collection {
     let filter = try compileFilter(request.filter)
     let readers = filter.map(slotReader) ?? []
     let segments = try segments(in: request.partitions, data: data)
-    let masks = segments.map { allowedRows($0, filter: filter, readers: readers) }
-    let scan = FlatScan(
-      segments: segments, masks: masks, column: column, dim: dim, metric: metric,
-      k: request.topK + request.offset)
-    let ranked = scan.run(queries: request.vectors)
+    let k = request.topK + request.offset
+    let ranked = try rankedCandidates(
+      request, segments: segments, field: field, column: column, metric: metric, index: index, filter: filter,
+      readers: readers, k: k)
     return ranked.map { candidates in
       candidates.dropFirst(request.offset).map { candidate in
         let segment = segments[Int(candidate.segment)]
@@ -927,6 +896,80 @@ final class Collection {
           })
       }
     }
+  }
+
+  /// The best `k` rows per query over `segments`: sealed segments with an ANN index are searched
+  /// through it, the rest (growing and small segments, and those whose filter keeps under a tenth
+  /// of the rows, where an index walk loses recall) exactly; the lists are merged by score, then
+  /// by primary key.
+  private func rankedCandidates(
+    _ request: SearchRequest, segments: [Segment], field: FieldSchema, column: Int, metric: Metric,
+    index: IndexSpec?, filter: CompiledFilter?, readers: [(Segment, Int) -> Value], k: Int
+  ) throws(VectorError) -> [[Candidate]] {
+    let dim = field.dim ?? 0
+    let indexPlan: IndexPlan = index.flatMap { plan(of: $0) } ?? .flat
+    let knobs = try indexPlan.searchParams(request.params, topK: request.topK)
+    var exactSegments: [Int] = []
+    var exactMasks: [[Bool]] = []
+    var indexed: [(segment: Int, index: any VectorIndex, allowed: RowBitset?)] = []
+    for (position, segment) in segments.enumerated() {
+      let mask = allowedRows(segment, filter: filter, readers: readers)
+      if indexPlan != .flat, let spec = index, let segmentIndex = segmentIndex(spec, segment: segment, column: column) {
+        let allowedCount = filter == nil ? segment.liveCount : mask.reduce(0) { $1 ? $0 + 1 : $0 }
+        if allowedCount * 10 >= segment.count {
+          let allowed = allowedCount == segment.count ? nil : RowBitset(mask)
+          indexed.append((position, segmentIndex, allowed))
+          continue
+        }
+      }
+      exactSegments.append(position)
+      exactMasks.append(mask)
+    }
+    let scan = FlatScan(
+      segments: exactSegments.map { segments[$0] }, masks: exactMasks, column: column, dim: dim, metric: metric, k: k)
+    var results = scan.run(queries: request.vectors).map { list in
+      list.map { candidate in
+        var global = candidate
+        global.segment = Int32(exactSegments[Int(candidate.segment)])
+        return global
+      }
+    }
+    guard !indexed.isEmpty else { return results }
+    let queries =
+      metric == .cosine
+      ? request.vectors.map { vector in
+        let norm = vector.withUnsafeBufferPointer { Distance.norm($0.baseAddress!, count: dim) }
+        return norm > 0 ? vector.map { $0 / norm } : vector
+      } : request.vectors
+    let tasks = queries.count * indexed.count
+    var found = [[IndexHit]](repeating: [], count: tasks)
+    let work = UncheckedSendable(indexed)
+    found.withUnsafeMutableBufferPointer { buffer in
+      // Each task writes only its own slot; indexes are immutable and safe to search concurrently.
+      let slots = UncheckedSendable(buffer)
+      DispatchQueue.concurrentPerform(iterations: tasks) { task in
+        let entry = work.value[task % work.value.count]
+        slots.value[task] = queries[task / work.value.count].withUnsafeBufferPointer {
+          entry.index.search($0.baseAddress!, k: k, params: knobs, allowed: entry.allowed)
+        }
+      }
+    }
+    let isBetter: (Candidate, Candidate) -> Bool = { a, b in
+      if a.score != b.score { return a.score < b.score }
+      return segments[Int(a.segment)].primaryKeys[Int(a.row)] < segments[Int(b.segment)].primaryKeys[Int(b.row)]
+    }
+    for query in queries.indices {
+      for (slot, entry) in indexed.enumerated() {
+        for hit in found[query * indexed.count + slot] {
+          let distance = metric == .l2 ? hit.score : -hit.score
+          results[query].append(
+            Candidate(distance: distance, score: hit.score, segment: Int32(entry.segment), row: hit.row))
+        }
+      }
+      results[query].sort(by: isBetter)
+      if results[query].count > k { results[query].removeLast(results[query].count - k) }
+    }
+    return results
   }
 }
 

@@ -1,3 +1,4 @@
+import ANN
 import Foundation
 import Model
 import Storage
@@ -17,6 +18,8 @@ public actor EmbeddedBackend: VectorBackend {
   private var database = "default"
   private var open: [String: Collection] = [:]
   private let flushRowThreshold: Int
+  /// Background index builders, one per collection key (`database/name`) with work to do.
+  private var builders: [String: Task<Void, Never>] = [:]
 
   /// The engine's version, reported as the server version.
   public static let version = "0.1.0"
@@ -93,7 +96,7 @@ public actor EmbeddedBackend: VectorBackend {
 
   public func serverInfo() async throws -> ServerInfo {
     ServerInfo(
-      kind: "embedded", version: Self.version, address: directory, indexTypes: Collection.supportedIndexTypes,
+      kind: "embedded", version: Self.version, address: directory, indexTypes: IndexPlan.supportedTypes,
       metrics: Metric.allCases)
   }
 
@@ -236,6 +239,7 @@ public actor EmbeddedBackend: VectorBackend {
   public func createIndex(_ collection: String, spec: IndexSpec) async throws {
     try requireWritable()
     try self.collection(collection).createIndex(spec)
+    scheduleIndexBuilds(collection)
   }
 
   public func dropIndex(_ collection: String, indexName: String) async throws {
@@ -245,6 +249,7 @@ public actor EmbeddedBackend: VectorBackend {
 
   public func loadCollection(_ collection: String, progress: (@Sendable (Int) -> Void)?) async throws {
     try self.collection(collection).load(progress: progress)
+    scheduleIndexBuilds(collection)
   }
 
   public func releaseCollection(_ collection: String) async throws {
@@ -262,11 +267,13 @@ public actor EmbeddedBackend: VectorBackend {
 
   public func insert(_ collection: String, rows: [Row], partition: String?) async throws -> MutationResult {
     try requireWritable()
+    defer { scheduleIndexBuilds(collection) }
     return try self.collection(collection).insert(rows, partition: partition)
   }
 
   public func upsert(_ collection: String, rows: [Row], partition: String?) async throws -> MutationResult {
     try requireWritable()
+    defer { scheduleIndexBuilds(collection) }
     return try self.collection(collection).upsert(rows, partition: partition)
   }
 
@@ -293,12 +300,45 @@ public actor EmbeddedBackend: VectorBackend {
   }
 
   public func search(_ request: SearchRequest) async throws -> [[SearchHit]] {
-    try collection(request.collection).search(request)
+    defer { scheduleIndexBuilds(request.collection) }
+    return try collection(request.collection).search(request)
   }
 
   /// Writes pending rows of every open collection into segment files (they are durable already).
   public func flush() throws(VectorError) {
     for collection in open.values { try collection.flush() }
+    for key in open.keys { scheduleIndexBuilds(key: key) }
+  }
+
+  // MARK: - Index builds
+
+  private func scheduleIndexBuilds(_ collection: String) {
+    scheduleIndexBuilds(key: database + "/" + collection)
+  }
+
+  /// Starts the collection's builder when an index has segments to build and none runs yet.
+  ///
+  /// The builder hands one job at a time to a global dispatch queue (builds are long CPU work that
+  /// must not hold a thread of Swift's cooperative pool), and commits each result on the actor.
+  /// Reads go on meanwhile: a segment is searched exactly until its index is committed.
+  private func scheduleIndexBuilds(key: String) {
+    guard !readOnly, builders[key] == nil, let collection = open[key], collection.hasPendingIndexWork else { return }
+    builders[key] = Task { await self.runIndexBuilds(key: key, collection: collection) }
+  }
+
+  private func runIndexBuilds(key: String, collection: Collection) async {
+    while open[key] === collection, let job = collection.nextIndexJob() {
+      let outcome = await withCheckedContinuation { continuation in
+        DispatchQueue.global(qos: .utility).async { continuation.resume(returning: job.run()) }
+      }
+      collection.commitIndexJob(job, outcome: outcome)
+    }
+    builders[key] = nil
+  }
+
+  /// Waits until no index build runs (for tests and for commands that wait for an index).
+  public func waitForIndexBuilds() async {
+    while let builder = builders.values.first { await builder.value }
   }
 
   // MARK: - Directories

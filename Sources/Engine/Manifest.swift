@@ -21,7 +21,23 @@ struct Manifest: Sendable {
   var nextAutoID: Int64
   var loaded: Bool
   var indexes: [IndexSpec]
+  /// Build progress per index name: which sealed segments have an index file of which generation.
+  var indexBuilds: [String: IndexBuild]
+  /// The generation the next index definition gets; files carry it, so a rebuilt index never
+  /// reads a file of an earlier definition.
+  var nextIndexGeneration: Int
   var createdAt: Int64
+
+  /// How far an index's build has come; the files are `seg-N.idxG` and, for IVF, `ivf-G.quantizer`.
+  struct IndexBuild: Sendable, Hashable {
+    var generation: Int
+    /// Sealed segments whose index file is written.
+    var indexedSegments: [Int] = []
+    /// Whether the IVF quantizer (centroids, codebooks) is trained and written.
+    var trained = false
+    /// Why the build failed; empty while it has not.
+    var failReason = ""
+  }
 
   init(schema: CollectionSchema, createdAt: Int64) {
     self.schema = schema
@@ -33,6 +49,8 @@ struct Manifest: Sendable {
     nextAutoID = createdAt << 16
     loaded = true
     indexes = []
+    indexBuilds = [:]
+    nextIndexGeneration = 1
     self.createdAt = createdAt
   }
 
@@ -55,6 +73,15 @@ struct Manifest: Sendable {
       "next_auto_id": .int(nextAutoID),
       "loaded": .bool(loaded),
       "indexes": .array(indexes.map(Manifest.indexJSON)),
+      "index_builds": .object(
+        indexBuilds.mapValues {
+          .object([
+            "generation": .int(Int64($0.generation)),
+            "indexed_segments": .array($0.indexedSegments.map { .int(Int64($0)) }),
+            "trained": .bool($0.trained), "fail_reason": .string($0.failReason),
+          ])
+        }),
+      "next_index_generation": .int(Int64(nextIndexGeneration)),
       "created_at": .int(createdAt),
     ])
   }
@@ -101,6 +128,24 @@ struct Manifest: Sendable {
       indexes.append(IndexSpec(fieldName: field, indexName: name, indexType: type, metric: metric, params: params))
     }
     self.indexes = indexes
+    // Manifests written before ANN indexes have no build records.
+    var builds: [String: IndexBuild] = [:]
+    if case .object(let members)? = json["index_builds"] {
+      for (name, value) in members {
+        guard case .int(let generation)? = value["generation"], case .array(let segments)? = value["indexed_segments"],
+          case .bool(let trained)? = value["trained"], case .string(let reason)? = value["fail_reason"]
+        else { throw fail("index_builds") }
+        let ids = segments.compactMap { if case .int(let id) = $0 { Int(id) } else { nil } }
+        builds[name] = IndexBuild(
+          generation: Int(generation), indexedSegments: ids, trained: trained, failReason: reason)
+      }
+    }
+    indexBuilds = builds
+    if case .int(let next)? = json["next_index_generation"] {
+      nextIndexGeneration = Int(next)
+    } else {
+      nextIndexGeneration = (builds.values.map(\.generation).max() ?? 0) + 1
+    }
     guard case .int(let createdAt)? = json["created_at"] else { throw fail("created_at") }
     self.createdAt = createdAt
   }

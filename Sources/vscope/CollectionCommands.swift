@@ -305,15 +305,23 @@ struct IndexCommand: AsyncParsableCommand {
     abstract: "Describe, create or drop a collection's vector index.",
     discussion: """
       vscope index NAME                                  describe
-      vscope index NAME --create FLAT --metric L2 [--field vector] [--params k=v,…]
+      vscope index NAME --create HNSW --metric L2 --params M=16,efConstruction=200 [--field vector]
       vscope index NAME --drop INDEX_NAME                (release the collection first, as in Milvus)
+
+      Types and parameters (Milvus's): FLAT; HNSW (M 2–2048, efConstruction; search ef);
+      IVF_FLAT and IVF_SQ8 (nlist 1–65536, default 128; search nprobe); IVF_PQ (nlist, m dividing
+      the dimension, nbits 8); AUTOINDEX (HNSW with M=18, efConstruction=240).
+      --create waits for the build, as pymilvus does, showing progress on stderr; with --no-wait
+      it returns at once and the build goes on while the store stays open (the explorer), or
+      resumes the next time a writer opens the collection.
       """)
 
   @OptionGroup var backend: BackendOptions
   @OptionGroup var output: OutputOptions
   @Argument(help: "The collection.") var name: String
-  @Option(help: "Build an index of this type (FLAT; HNSW and IVF_* arrive with the ANN indexes).")
+  @Option(help: "Build an index of this type: FLAT, HNSW, IVF_FLAT, IVF_SQ8, IVF_PQ or AUTOINDEX.")
   var create: String?
+  @Flag(help: "Return once the index is defined instead of waiting for its build.") var noWait = false
   @Option(help: "Metric for --create: L2, IP or COSINE.") var metric = "COSINE"
   @Option(help: "Vector field for --create (default: the only one).") var field: String?
   @Option(help: "Build parameters, e.g. M=16,efConstruction=200.") var params: String?
@@ -330,6 +338,7 @@ struct IndexCommand: AsyncParsableCommand {
           params: try Arguments.parameters(params ?? ""))
         try await store.createIndex(name, spec: spec)
         Console.info("created index \(spec.indexName) on \(name).\(fieldName)")
+        if !noWait { try await waitForBuild(store, indexName: spec.indexName) }
       }
       if let drop {
         try await store.dropIndex(name, indexName: drop)
@@ -347,20 +356,47 @@ struct IndexCommand: AsyncParsableCommand {
                 "indexed_rows": .int(Int64($0.indexedRows)), "total_rows": .int(Int64($0.totalRows)),
                 "pending_index_rows": .int(Int64($0.pendingIndexRows)),
                 "index_state_fail_reason": .string($0.failReason),
+                "memory_bytes": $0.memoryBytes.map { .int(Int64($0)) } ?? .null,
               ])
             }))
       } else if indexes.isEmpty {
         print("no index on \(name): searches scan every row exactly")
       } else {
-        var table = TextTable(["INDEX", "FIELD", "TYPE", "METRIC", "PARAMS", "STATE", "ROWS"])
+        var table = TextTable(["INDEX", "FIELD", "TYPE", "METRIC", "PARAMS", "STATE", "ROWS", "MEMORY"])
         for index in indexes {
           table.add([
             index.spec.indexName, index.spec.fieldName, index.spec.indexType, index.spec.metric.rawValue,
             JSONValue.object(index.spec.params).jsonText, index.state.rawValue,
-            "\(index.indexedRows)/\(index.totalRows)",
+            "\(index.indexedRows)/\(index.totalRows)", index.memoryBytes.map(Format.bytes) ?? "—",
           ])
+          if !index.failReason.isEmpty { Console.info("index \(index.spec.indexName) failed: \(index.failReason)") }
         }
         print(table.render())
+      }
+    }
+  }
+
+  /// Polls the build until it finishes or fails, with progress on stderr, as pymilvus's
+  /// `create_index` waits.
+  private func waitForBuild(_ store: any VectorBackend, indexName: String) async throws {
+    let started = ContinuousClock.now
+    while true {
+      guard let status = try await store.describeIndexes(name).first(where: { $0.spec.indexName == indexName }) else {
+        return
+      }
+      switch status.state {
+      case .finished, .none:  // `None`: a server that does not track builds
+        Console.endProgress()
+        Console.info(
+          "index \(indexName) built: \(status.indexedRows)/\(status.totalRows) rows in \(Format.elapsed(since: started))"
+        )
+        return
+      case .failed:
+        Console.endProgress()
+        throw UserError("index \(indexName) failed: \(status.failReason)")
+      default:
+        Console.progress("building \(indexName): \(status.indexedRows)/\(status.totalRows) rows")
+        try await Task.sleep(for: .milliseconds(200))
       }
     }
   }
