@@ -22,6 +22,10 @@ enum Action: Sendable, Hashable {
 enum OperationResult: Sendable, Hashable {
   case overview(server: ServerInfo, database: String, collections: [CollectionSummary])
   case detail(name: String, CollectionDetail)
+  /// The hits of the first (only) query vector, and that vector.
+  case search(SearchQuery, vector: [Float], hits: [SearchHit])
+  /// The entity, or nil when no entity has that key.
+  case entity(collection: String, id: PrimaryKey, row: Row?)
 }
 
 /// What the update function asks the runtime to do.

@@ -231,11 +231,21 @@ enum KeymapActions {
     case .acceptInput: return "accept"
     case .cancelInput: return "cancel"
     case .deleteBackward: return "delete-backward"
+    case .search: return "search"
+    case .moreLikeThis: return "more-like-this"
+    case .nextField: return "next-field"
+    case .previousField: return "previous-field"
+    case .choose: return "choose"
+    case .runSearch: return "run-search"
+    case .closeForm: return "close-form"
     }
   }
 
-  /// Every action name, in keymap order.
-  static var names: [String] { Keymap.standard.bindings.map { name(of: $0.command) } }
+  /// Every action name, in keymap order (once, though an action may be bound in several scopes).
+  static var names: [String] {
+    var seen = Set<String>()
+    return Keymap.standard.bindings.map { name(of: $0.command) }.filter { seen.insert($0).inserted }
+  }
 
   static func command(named name: String) -> Command? {
     Keymap.standard.bindings.first(where: { self.name(of: $0.command) == name })?.command
@@ -253,7 +263,7 @@ extension Keymap {
         throw SettingsError(file: file, key: "keys.\(override.action)", "unknown action", line: override.line)
       }
       if let printable = override.keys.first(where: { $0.printable != nil }),
-        keymap.bindings.contains(where: { $0.command == command && $0.scope == .input })
+        keymap.bindings.contains(where: { $0.command == command && ($0.scope == .input || $0.scope == .form) })
       {
         throw SettingsError(
           file: file, key: "keys.\(override.action)",
@@ -265,7 +275,7 @@ extension Keymap {
       }
     }
     // One key, one meaning: report a clash on the override that made it.
-    let groups: [[KeyScope]] = [[.global, .list], [.input]]
+    let groups: [[KeyScope]] = [[.global, .list], [.input], [.form]]
     for group in groups {
       var seen: [Key: Command] = [:]
       for binding in keymap.bindings where group.contains(binding.scope) {

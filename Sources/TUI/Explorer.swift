@@ -154,6 +154,8 @@ final class ExplorerRuntime {
     state = ExplorerState(size: screen.size)
     state.theme = theme
     state.keymap = keymap
+    var seed = SystemRandomNumberGenerator()
+    state.random = SplitMix64(state: seed.next())
     if !notices.isEmpty { state.pendingNotice = StatusMessage(notices.joined(separator: "; "), isError: true) }
   }
 
@@ -282,6 +284,26 @@ final class ExplorerRuntime {
       try Task.checkCancellation()
       let indexes = try await backend.describeIndexes(name)
       return .detail(name: name, CollectionDetail(schema: schema, indexes: indexes))
+    case .search(let query):
+      var request = query.request
+      if let id = query.like {
+        // "More like this": the entity's own vector is the query.
+        let field = request.vectorField ?? ""
+        let rows = try await backend.get(request.collection, ids: [id], outputFields: [field])
+        guard let row = rows.first else {
+          throw VectorError.invalidArgument("no entity with id \(id) in \(request.collection)")
+        }
+        guard case .floatVector(let vector)? = row[field] else {
+          throw VectorError.invalidArgument("entity \(id) has no vector in \(field)")
+        }
+        request.vectors = [vector]
+        try Task.checkCancellation()
+      }
+      let hits = try await backend.search(request)
+      return .search(query, vector: request.vectors.first ?? [], hits: hits.first ?? [])
+    case .entity(let collection, let id):
+      let rows = try await backend.get(collection, ids: [id], outputFields: ["*"])
+      return .entity(collection: collection, id: id, row: rows.first)
     }
   }
 

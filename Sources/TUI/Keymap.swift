@@ -20,15 +20,29 @@ enum Command: Sendable, Hashable {
   case acceptInput
   case cancelInput
   case deleteBackward
+  /// Opens the search form on the selected collection (or the results' collection).
+  case search
+  /// Searches with the vector of the selected result row or the entity shown.
+  case moreLikeThis
+  case nextField
+  case previousField
+  /// Changes a choice field: the binding's first key goes back, the others forward.
+  case choose
+  case runSearch
+  /// Cancels the running search, or closes the form.
+  case closeForm
 }
 
 /// Where a binding applies; also the help screen's sections, in this order. While an input is
 /// open, keys that are neither input bindings nor printable fall back to the list bindings, so
-/// the arrows still move through the collections being filtered.
+/// the arrows still move through the collections being filtered. In the search form, keys
+/// that are not form bindings fall back to the input bindings (Backspace).
 enum KeyScope: String, Sendable, Hashable, CaseIterable {
   case global = "Global"
   case list = "Lists"
   case input = "Filter and command line"
+  /// The search form: text goes into the focused field; Backspace deletes as in the inputs.
+  case form = "Search form"
 }
 
 /// One row of the keymap: the keys, what they do, and the help text that says so.
@@ -63,15 +77,27 @@ struct Keymap: Sendable, Hashable {
     KeyBinding(keys: [.character("/")], command: .filter, scope: .global, help: "filter the collections"),
     KeyBinding(keys: [.character("r")], command: .refresh, scope: .global, help: "reload from the backend"),
     KeyBinding(keys: [.escape], command: .back, scope: .global, help: "cancel a call, or go back"),
+    KeyBinding(keys: [.character("s")], command: .search, scope: .global, help: "search the collection"),
+    KeyBinding(keys: [.character("m")], command: .moreLikeThis, scope: .global, help: "more like this row/entity"),
     KeyBinding(keys: [.character("j"), .down], command: .moveDown, scope: .list, help: "next row (wraps)"),
     KeyBinding(keys: [.character("k"), .up], command: .moveUp, scope: .list, help: "previous row (wraps)"),
     KeyBinding(keys: [.character("g"), .home], command: .top, scope: .list, help: "first row"),
     KeyBinding(keys: [.character("G"), .end], command: .bottom, scope: .list, help: "last row"),
     KeyBinding(keys: [.pageDown], command: .pageDown, scope: .list, help: "page down"),
     KeyBinding(keys: [.pageUp], command: .pageUp, scope: .list, help: "page up"),
-    KeyBinding(keys: [.enter], command: .open, scope: .list, help: "open: collection → schema"),
+    KeyBinding(keys: [.enter], command: .open, scope: .list, help: "open: schema, entity"),
     KeyBinding(keys: [.enter], command: .acceptInput, scope: .input, help: "keep filter / run command"),
     KeyBinding(keys: [.escape], command: .cancelInput, scope: .input, help: "cancel; clears the filter"),
     KeyBinding(keys: [.backspace], command: .deleteBackward, scope: .input, help: "delete a character"),
+    KeyBinding(keys: [.tab], command: .nextField, scope: .form, help: "next field"),
+    KeyBinding(keys: [.backTab], command: .previousField, scope: .form, help: "previous field"),
+    KeyBinding(keys: [.left, .right], command: .choose, scope: .form, help: "change the choice"),
+    KeyBinding(keys: [.enter], command: .runSearch, scope: .form, help: "run the search"),
+    KeyBinding(keys: [.escape], command: .closeForm, scope: .form, help: "cancel the search / close"),
   ])
+
+  /// The label of the first key bound to `command` (for hints in footers), if any.
+  func keyLabel(for command: Command) -> String? {
+    bindings.first(where: { $0.command == command })?.keys.first?.label
+  }
 }

@@ -32,6 +32,12 @@ struct Layout: Sendable, Hashable {
     }
   }
 
+  /// Rows of hits the results page shows (below a summary line and the column headers).
+  var resultRows: Int { max(1, body.inner.height - 2) }
+
+  /// Rows of fields the entity page shows (below its column headers).
+  var entityRows: Int { max(1, body.inner.height - 1) }
+
   /// Rows of the list that `pane` shows (below its column headers).
   func listRows(_ pane: Pane) -> Int {
     let inner = rect(pane).inner.height - 1

@@ -87,12 +87,18 @@ enum Request: Sendable, Hashable {
   case overview
   /// One collection's schema and indexes.
   case detail(String)
+  /// A similarity search (after fetching the query entity's vector, for "more like this").
+  case search(SearchQuery)
+  /// One entity with every field (`get` with `*`).
+  case entity(collection: String, id: PrimaryKey)
 
   /// What the status line says while the call runs.
   var label: String {
     switch self {
     case .overview: return "listing collections"
     case .detail(let name): return "describing \(name)"
+    case .search(let query): return "searching \(query.request.collection)"
+    case .entity(let collection, let id): return "fetching \(id) from \(collection)"
     }
   }
 
@@ -101,6 +107,8 @@ enum Request: Sendable, Hashable {
     switch self {
     case .overview: return "listing collections failed"
     case .detail(let name): return "describing \(name) failed"
+    case .search(let query): return "search in \(query.request.collection) failed"
+    case .entity(let collection, let id): return "fetching \(id) from \(collection) failed"
     }
   }
 }
@@ -153,6 +161,21 @@ struct ExplorerState: Sendable, Hashable {
   /// The `:` prompt's text while it is open.
   var commandLine: String?
   var showHelp = false
+
+  /// What the body shows: the browser's panes, the last search's results, or one entity.
+  var page = Page.browser
+  /// The search form while it is open.
+  var searchForm: SearchForm?
+  /// Each collection's form as last left, so the next search starts from it.
+  var savedForms: [String: SearchForm] = [:]
+  var results: SearchResults?
+  var resultsCursor = ListCursor()
+  /// Results left by hopping to "more like this"; Esc goes back through them.
+  var resultsHistory: [SearchResults] = []
+  var entity: EntityPage?
+  var entityCursor = ListCursor()
+  /// Draws the random query vectors (seeded from the system in the runtime, fixed in tests).
+  var random = SplitMix64(state: 0x5EED)
 
   var operations: [Int: Operation] = [:]
   var nextOperationID = 1

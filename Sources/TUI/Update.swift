@@ -23,6 +23,9 @@ extension ExplorerState {
       switch operation.request {
       case .overview: listingError = message
       case .detail(let name): details[name] = .failed(message)
+      case .search: break
+      case .entity(let collection, let id):
+        if entity?.collection == collection, entity?.id == id { entity?.problem = message }
       }
       status = StatusMessage("\(operation.request.failureLabel): \(message)", latency: latency, isError: true)
     case .cancelled(let id):
@@ -48,6 +51,7 @@ extension ExplorerState {
 
   private mutating func handle(_ key: Key, effects: inout [Effect]) {
     if commandLine != nil || editingFilter { return handleInput(key, effects: &effects) }
+    if searchForm != nil, !showHelp { return handleForm(key, effects: &effects) }
     guard let command = keymap.command(for: key, in: .global) ?? keymap.command(for: key, in: .list) else { return }
     if showHelp {
       // Help is modal: it closes, or the explorer quits; nothing moves underneath it.
@@ -101,7 +105,7 @@ extension ExplorerState {
     }
   }
 
-  private mutating func perform(_ command: Command, effects: inout [Effect]) {
+  mutating func perform(_ command: Command, effects: inout [Effect]) {
     switch command {
     case .quit:
       quitRequested = true
@@ -113,17 +117,29 @@ extension ExplorerState {
     case .commandLine:
       commandLine = ""
     case .filter:
+      page = .browser
       focus = .collections
       editingFilter = true
     case .focusNext:
-      focus = focus.next
+      if page == .browser { focus = focus.next } else { page = .browser }
     case .focusPrevious:
-      focus = focus.previous
+      if page == .browser { focus = focus.previous } else { page = .browser }
     case .focus(let pane):
+      page = .browser
       focus = pane
     case .back:
       if isBusy {
         cancelAll(effects: &effects)
+      } else if page == .entity {
+        page = results != nil ? .results : .browser
+        entity = nil
+      } else if page == .results {
+        if let previous = resultsHistory.popLast() {
+          results = previous
+          resultsCursor.reset()
+        } else {
+          page = .browser
+        }
       } else if focus != .collections {
         focus = .collections
       } else if !filter.isEmpty {
@@ -138,22 +154,47 @@ extension ExplorerState {
     case .bottom:
       moveCursor { cursor, count in cursor.select(count - 1, count: count) }
     case .pageDown:
-      let page = Layout(size: size).listRows(focus)
-      moveCursor { $0.move(by: page, count: $1, wrap: false) }
+      let rows = pageRows
+      moveCursor { $0.move(by: rows, count: $1, wrap: false) }
     case .pageUp:
-      let page = Layout(size: size).listRows(focus)
-      moveCursor { $0.move(by: -page, count: $1, wrap: false) }
+      let rows = pageRows
+      moveCursor { $0.move(by: -rows, count: $1, wrap: false) }
     case .open:
-      if focus == .collections, selectedCollection != nil { focus = .schema }
-    case .acceptInput, .cancelInput, .deleteBackward:
+      switch page {
+      case .browser: if focus == .collections, selectedCollection != nil { focus = .schema }
+      case .results: openEntity(effects: &effects)
+      case .entity: break
+      }
+    case .search:
+      openSearchForm()
+    case .moreLikeThis:
+      moreLikeThis(effects: &effects)
+    case .acceptInput, .cancelInput, .deleteBackward, .nextField, .previousField, .choose, .runSearch, .closeForm:
       break
     }
   }
 
+  /// Rows a page key moves by: the rows the list in front shows.
+  private var pageRows: Int {
+    let layout = Layout(size: size)
+    switch page {
+    case .browser: return layout.listRows(focus)
+    case .results: return layout.resultRows
+    case .entity: return layout.entityRows
+    }
+  }
+
   private mutating func moveCursor(_ body: (inout ListCursor, Int) -> Void) {
-    var cursor = self[cursor: focus]
-    body(&cursor, rowCount(focus))
-    self[cursor: focus] = cursor
+    switch page {
+    case .browser:
+      var cursor = self[cursor: focus]
+      body(&cursor, rowCount(focus))
+      self[cursor: focus] = cursor
+    case .results:
+      body(&resultsCursor, results?.hits.count ?? 0)
+    case .entity:
+      body(&entityCursor, entityRows.count)
+    }
   }
 
   /// Runs a `:` command.
@@ -164,6 +205,7 @@ extension ExplorerState {
     case "q", "q!", "quit", "qa", "qa!", "qall": perform(.quit, effects: &effects)
     case "help", "h": showHelp = true
     case "r", "refresh": refresh(effects: &effects)
+    case "search": openSearchForm()
     case "theme", "colorscheme":
       status = StatusMessage(
         "theme \(theme.name); :theme NAME switches (built-in: \(BuiltinThemes.names.joined(separator: ", ")))")
@@ -185,7 +227,7 @@ extension ExplorerState {
   // MARK: - Backend calls
 
   /// Starts `request` unless the same call is already running.
-  private mutating func start(_ request: Request) -> [Effect] {
+  mutating func start(_ request: Request) -> [Effect] {
     guard !operations.values.contains(where: { $0.request == request }) else { return [] }
     let operation = Operation(id: nextOperationID, request: request)
     nextOperationID += 1
@@ -231,6 +273,15 @@ extension ExplorerState {
       status = StatusMessage(
         "described \(name): \(fields) field\(fields == 1 ? "" : "s"), \(indexes) index\(indexes == 1 ? "" : "es")",
         latency: latency)
+    case .search(let query, let vector, let hits):
+      applySearch(query, vector: vector, hits: hits, latency: latency)
+    case .entity(let collection, let id, let row):
+      guard entity?.collection == collection, entity?.id == id else { break }
+      entity?.row = row
+      entity?.problem = row == nil ? "no entity with id \(id) in \(collection) (deleted since the search?)" : nil
+      status = StatusMessage(
+        row == nil ? "no entity \(id) in \(collection)" : "fetched \(id) from \(collection)", latency: latency,
+        isError: row == nil)
     }
   }
 
@@ -263,6 +314,8 @@ extension ExplorerState {
     for pane in Pane.allCases {
       self[cursor: pane].keepVisible(visible: layout.listRows(pane), count: rowCount(pane))
     }
+    resultsCursor.keepVisible(visible: layout.resultRows, count: results?.hits.count ?? 0)
+    entityCursor.keepVisible(visible: layout.entityRows, count: entityRows.count)
   }
 }
 

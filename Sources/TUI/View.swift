@@ -16,9 +16,19 @@ enum ExplorerView {
     if state.showHelp {
       drawHelp(into: &buffer, rect: layout.body, state: state, theme: theme)
     } else {
-      drawCollections(into: &buffer, layout: layout, state: state, theme: theme)
-      drawSchema(into: &buffer, layout: layout, state: state, theme: theme)
-      drawIndex(into: &buffer, layout: layout, state: state, theme: theme)
+      switch state.page {
+      case .browser:
+        drawCollections(into: &buffer, layout: layout, state: state, theme: theme)
+        drawSchema(into: &buffer, layout: layout, state: state, theme: theme)
+        drawIndex(into: &buffer, layout: layout, state: state, theme: theme)
+      case .results:
+        drawResults(into: &buffer, rect: layout.body, state: state, theme: theme)
+      case .entity:
+        drawEntity(into: &buffer, rect: layout.body, state: state, theme: theme)
+      }
+      if let form = state.searchForm {
+        drawSearchForm(form, into: &buffer, body: layout.body, state: state, theme: theme)
+      }
     }
     drawStatus(into: &buffer, rect: layout.status, state: state, theme: theme)
     return buffer
@@ -132,12 +142,12 @@ enum ExplorerView {
   }
 
   /// "3/12" under a list with a selection.
-  private static func position(_ cursor: ListCursor, count: Int) -> String? {
+  static func position(_ cursor: ListCursor, count: Int) -> String? {
     count > 0 ? "\(cursor.selected + 1)/\(count)" : nil
   }
 
   /// Draws a list's column headers and visible rows; the selected row in the selection style.
-  private static func drawTable(
+  static func drawTable(
     into buffer: inout CellBuffer, rect: Rect, columns: [TableColumn], rows: [[String]], rowStyles: [CellStyle?],
     cursor: ListCursor, visibleRows: Int, focused: Bool, theme: Theme
   ) {
@@ -156,7 +166,7 @@ enum ExplorerView {
   }
 
   /// Lines of a message in a pane's body, wrapped.
-  private static func drawMessage(
+  static func drawMessage(
     into buffer: inout CellBuffer, rect: Rect, lines: [(String, CellStyle)], startRow: Int = 0
   ) {
     var row = startRow
