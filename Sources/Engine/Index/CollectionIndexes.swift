@@ -205,7 +205,9 @@ extension Collection {
 
   // MARK: - Status
 
-  func indexStatuses() -> [IndexStatus] {
+  /// Each index's state and progress; `measuringMemory` adds the bytes of the index structures
+  /// (file sizes for those not read yet), which costs a `stat` per unread segment index.
+  func indexStatuses(measuringMemory: Bool = true) -> [IndexStatus] {
     let segments: [(id: Int, rows: Int, sealed: Bool)] =
       data?.segments.map { ($0.id, $0.count, $0.isSealed) } ?? manifest.segments.map { ($0.id, $0.rows, true) }
     let total = segments.reduce(0) { $0 + $1.rows }
@@ -223,7 +225,7 @@ extension Collection {
           indexedRows += segment.rows
           if let index = segmentIndexes[spec.indexName]?[segment.id] {
             memory += index.memoryBytes
-          } else {
+          } else if measuringMemory {
             memory += fileSize(segmentIndexPath(segment: segment.id, generation: build.generation))
           }
         } else if segment.rows < IndexPlan.minimumSegmentRows {
@@ -340,7 +342,7 @@ extension Collection {
   /// Whether some index still has work that `nextIndexJob` would hand out.
   var hasPendingIndexWork: Bool {
     guard !readOnly, data != nil, runningJob == nil else { return false }
-    return indexStatuses().contains { $0.state == .inProgress }
+    return indexStatuses(measuringMemory: false).contains { $0.state == .inProgress }
   }
 
   private func ivfKind(_ plan: IndexPlan) -> (IVFKind, Int)? {
