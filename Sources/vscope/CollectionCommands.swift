@@ -310,7 +310,7 @@ struct IndexCommand: AsyncParsableCommand {
 
       Types and parameters (Milvus's): FLAT; HNSW (M 2–2048, efConstruction; search ef);
       IVF_FLAT and IVF_SQ8 (nlist 1–65536, default 128; search nprobe); IVF_PQ (nlist, m dividing
-      the dimension, nbits 8); AUTOINDEX (HNSW with M=18, efConstruction=240).
+      the dimension, nbits 1–8, default 8); AUTOINDEX (HNSW with M=18, efConstruction=240).
       --create waits for the build, as pymilvus does, showing progress on stderr; with --no-wait
       it returns at once and the build goes on while the store stays open (the explorer), or
       resumes the next time a writer opens the collection.

@@ -73,7 +73,7 @@ enum IndexPlan: Sendable, Equatable {
           throw .invalidArgument(
             "the dimension of the vector (\(dim)) should be a multiple of param 'm' (\(m)); m can be \(divisors), …")
         }
-        let nbits = try reader.int("nbits", range: 8...8, default: 8)
+        let nbits = try reader.int("nbits", range: 1...8, default: 8)
         plan = .ivfPQ(nlist: nlist, m: m, nbits: nbits)
       }
     default:
@@ -147,9 +147,6 @@ private struct ParamReader {
       throw .invalidArgument("param '\(name)' should be an integer in range [\(range.lowerBound), \(range.upperBound)]")
     }
     guard range.contains(number) else {
-      if range.lowerBound == range.upperBound {
-        throw .invalidArgument("param '\(name)' (\(number)) must be \(range.lowerBound) in the embedded engine")
-      }
       throw .invalidArgument(
         "param '\(name)' (\(number)) should be in range [\(range.lowerBound), \(range.upperBound)]")
     }
