@@ -21,7 +21,7 @@ struct Vscope: AsyncParsableCommand {
     subcommands: [
       Collections.self, Describe.self, Create.self, Drop.self, Rename.self, Import.self, Export.self, Insert.self,
       Delete.self, Query.self, Count.self, Search.self, Load.self, Release.self, IndexCommand.self,
-      Partitions.self, Databases.self, BenchCommand.self,
+      Partitions.self, Databases.self, DemoCommand.self, BenchCommand.self,
     ]
   )
 
