@@ -331,6 +331,9 @@ public actor EmbeddedBackend: VectorBackend {
       let outcome = await withCheckedContinuation { continuation in
         DispatchQueue.global(qos: .utility).async { continuation.resume(returning: job.run()) }
       }
+      // A collection closed, dropped or renamed meanwhile gets nothing, not even a clean-up: the store
+      // may no longer be ours. The next writer removes the file as an orphan.
+      guard open[key] === collection else { break }
       collection.commitIndexJob(job, outcome: outcome)
     }
     builders[key] = nil
