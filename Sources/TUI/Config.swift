@@ -238,6 +238,8 @@ enum KeymapActions {
     case .choose: return "choose"
     case .runSearch: return "run-search"
     case .closeForm: return "close-form"
+    case .browseEntities: return "browse-entities"
+    case .complete: return "complete"
     }
   }
 

@@ -190,6 +190,7 @@ final class ExplorerRuntime {
     switch event {
     case .key(let key): dispatch(.key(key))
     case .resize(let size): dispatch(.resize(size))
+    case .mouse(let mouse): dispatch(.mouse(mouse))
     }
   }
 
@@ -231,7 +232,9 @@ final class ExplorerRuntime {
         let clock = ContinuousClock()
         let started = clock.now
         do {
-          let result = try await Self.perform(operation.request, on: backend)
+          let result = try await Self.perform(operation.request, on: backend) { note in
+            inbox.post(.progress(operation.id, note))
+          }
           try Task.checkCancellation()
           inbox.post(.completed(operation.id, result, latency: clock.now - started))
         } catch {
@@ -262,23 +265,49 @@ final class ExplorerRuntime {
   }
 
   /// The backend calls behind each request.
-  nonisolated static func perform(_ request: Request, on backend: any VectorBackend) async throws
-    -> OperationResult
-  {
+  nonisolated static func perform(
+    _ request: Request, on backend: any VectorBackend, progress: (@Sendable (String) -> Void)? = nil
+  ) async throws -> OperationResult {
     switch request {
     case .overview:
-      let server = try await backend.serverInfo()
-      let database = await backend.currentDatabase()
+      return try await overview(on: backend)
+    case .useDatabase(let name):
+      try await backend.useDatabase(name)
       try Task.checkCancellation()
-      let listed = try await backend.listCollections()
-      var summaries: [CollectionSummary] = []
-      for info in listed {
-        try Task.checkCancellation()
-        // One unreadable collection does not hide the others: its index column shows "?".
-        let indexes = try? await backend.describeIndexes(info.name)
-        summaries.append(CollectionSummary(info: info, indexTypes: indexes.map { $0.map(\.spec.indexType) }))
-      }
-      return .overview(server: server, database: database, collections: summaries)
+      return try await overview(on: backend)
+    case .dropCollection(let name):
+      try await backend.dropCollection(name)
+      try Task.checkCancellation()
+      return try await overview(on: backend)
+    case .rows(let query):
+      let rows = try await backend.query(
+        QueryRequest(
+          collection: query.collection, filter: query.filter, outputFields: ["*"], limit: query.limit,
+          offset: query.offset))
+      return .rows(query, rows)
+    case .count(let collection, let filter):
+      return .count(
+        collection: collection, filter: filter, try await backend.count(collection, filter: filter, partitions: []))
+    case .createIndex(let collection, let spec):
+      try await backend.createIndex(collection, spec: spec)
+      try Task.checkCancellation()
+      return .indexes(collection: collection, try await backend.describeIndexes(collection))
+    case .dropIndex(let collection, let name):
+      try await backend.dropIndex(collection, indexName: name)
+      try Task.checkCancellation()
+      return .indexes(collection: collection, try await backend.describeIndexes(collection))
+    case .indexProgress(let collection):
+      try await Task.sleep(for: ExplorerState.indexPollInterval)
+      return .indexes(collection: collection, try await backend.describeIndexes(collection))
+    case .load(let collection):
+      try await backend.loadCollection(collection) { percent in progress?("\(percent)%") }
+      return .loadState(collection: collection, try await backend.loadState(collection))
+    case .release(let collection):
+      try await backend.releaseCollection(collection)
+      return .loadState(collection: collection, try await backend.loadState(collection))
+    case .export(let collection, let path):
+      let rows = try await RowExport.run(collection: collection, path: path, on: backend, progress: progress)
+      return .exported(collection: collection, path: path, rows: rows)
     case .detail(let name):
       let schema = try await backend.describeCollection(name)
       try Task.checkCancellation()
@@ -305,6 +334,24 @@ final class ExplorerRuntime {
       let rows = try await backend.get(collection, ids: [id], outputFields: ["*"])
       return .entity(collection: collection, id: id, row: rows.first)
     }
+  }
+
+  /// Server info, current database, the collections with their index types, the databases.
+  nonisolated static func overview(on backend: any VectorBackend) async throws -> OperationResult {
+    let server = try await backend.serverInfo()
+    let database = await backend.currentDatabase()
+    try Task.checkCancellation()
+    let listed = try await backend.listCollections()
+    var summaries: [CollectionSummary] = []
+    for info in listed {
+      try Task.checkCancellation()
+      // One unreadable collection does not hide the others: its index column shows "?".
+      let indexes = try? await backend.describeIndexes(info.name)
+      summaries.append(CollectionSummary(info: info, indexTypes: indexes.map { $0.map(\.spec.indexType) }))
+    }
+    // Only `:use` completion needs the databases: a backend without them still lists.
+    let databases = (try? await backend.listDatabases()) ?? [database]
+    return .overview(server: server, database: database, collections: summaries, databases: databases)
   }
 
   nonisolated static func message(for error: any Error) -> String {

@@ -40,8 +40,30 @@ public enum Key: Sendable, Hashable {
   }
 }
 
-/// What a screen reports: a key, or a new terminal size.
+/// A mouse event the terminal reported, at a cell (0-based column and row).
+public struct MouseEvent: Sendable, Hashable {
+  public enum Kind: Sendable, Hashable {
+    /// The left button went down.
+    case press
+    case wheelUp
+    case wheelDown
+  }
+
+  public var kind: Kind
+  public var x: Int
+  public var y: Int
+
+  public init(_ kind: Kind, x: Int, y: Int) {
+    self.kind = kind
+    self.x = x
+    self.y = y
+  }
+}
+
+/// What a screen reports: a key, a mouse event (where the terminal reports them), or a new
+/// terminal size.
 public enum InputEvent: Sendable, Hashable {
   case key(Key)
   case resize(TerminalSize)
+  case mouse(MouseEvent)
 }

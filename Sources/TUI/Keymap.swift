@@ -31,11 +31,16 @@ enum Command: Sendable, Hashable {
   case runSearch
   /// Cancels the running search, or closes the form.
   case closeForm
+  /// Opens the entity browser on the selected collection.
+  case browseEntities
+  /// Completes the word before the cursor on the command line.
+  case complete
 }
 
 /// Where a binding applies; also the help screen's sections, in this order. While an input is
 /// open, keys that are neither input bindings nor printable fall back to the list bindings, so
-/// the arrows still move through the collections being filtered. In the search form, keys
+/// the arrows still move through the collections being filtered, and on the command line the
+/// up and down bindings walk the history of commands. In the search form, keys
 /// that are not form bindings fall back to the input bindings (Backspace).
 enum KeyScope: String, Sendable, Hashable, CaseIterable {
   case global = "Global"
@@ -68,7 +73,7 @@ struct Keymap: Sendable, Hashable {
   static let standard = Keymap(bindings: [
     KeyBinding(keys: [.character("?")], command: .toggleHelp, scope: .global, help: "show or hide this help"),
     KeyBinding(keys: [.character("q")], command: .quit, scope: .global, help: "quit"),
-    KeyBinding(keys: [.character(":")], command: .commandLine, scope: .global, help: "command line (:q quits)"),
+    KeyBinding(keys: [.character(":")], command: .commandLine, scope: .global, help: "command line; ↑ ↓ history"),
     KeyBinding(keys: [.tab], command: .focusNext, scope: .global, help: "focus the next pane"),
     KeyBinding(keys: [.backTab], command: .focusPrevious, scope: .global, help: "focus the previous pane"),
     KeyBinding(keys: [.character("1")], command: .focus(.collections), scope: .global, help: "focus Collections"),
@@ -79,16 +84,18 @@ struct Keymap: Sendable, Hashable {
     KeyBinding(keys: [.escape], command: .back, scope: .global, help: "cancel a call, or go back"),
     KeyBinding(keys: [.character("s")], command: .search, scope: .global, help: "search the collection"),
     KeyBinding(keys: [.character("m")], command: .moreLikeThis, scope: .global, help: "more like this row/entity"),
+    KeyBinding(keys: [.character("e")], command: .browseEntities, scope: .global, help: "browse entities (rows)"),
     KeyBinding(keys: [.character("j"), .down], command: .moveDown, scope: .list, help: "next row (wraps)"),
     KeyBinding(keys: [.character("k"), .up], command: .moveUp, scope: .list, help: "previous row (wraps)"),
     KeyBinding(keys: [.character("g"), .home], command: .top, scope: .list, help: "first row"),
     KeyBinding(keys: [.character("G"), .end], command: .bottom, scope: .list, help: "last row"),
-    KeyBinding(keys: [.pageDown], command: .pageDown, scope: .list, help: "page down"),
+    KeyBinding(keys: [.pageDown], command: .pageDown, scope: .list, help: "page down, next page"),
     KeyBinding(keys: [.pageUp], command: .pageUp, scope: .list, help: "page up"),
-    KeyBinding(keys: [.enter], command: .open, scope: .list, help: "open: schema, entity"),
+    KeyBinding(keys: [.enter], command: .open, scope: .list, help: "open schema, rows, entity"),
     KeyBinding(keys: [.enter], command: .acceptInput, scope: .input, help: "keep filter / run command"),
     KeyBinding(keys: [.escape], command: .cancelInput, scope: .input, help: "cancel; clears the filter"),
     KeyBinding(keys: [.backspace], command: .deleteBackward, scope: .input, help: "delete a character"),
+    KeyBinding(keys: [.tab], command: .complete, scope: .input, help: "complete command, name"),
     KeyBinding(keys: [.tab], command: .nextField, scope: .form, help: "next field"),
     KeyBinding(keys: [.backTab], command: .previousField, scope: .form, help: "previous field"),
     KeyBinding(keys: [.left, .right], command: .choose, scope: .form, help: "change the choice"),

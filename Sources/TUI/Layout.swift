@@ -38,6 +38,10 @@ struct Layout: Sendable, Hashable {
   /// Rows of fields the entity page shows (below its column headers).
   var entityRows: Int { max(1, body.inner.height - 1) }
 
+  /// Rows the entity browser shows per page (below the filter line, the count or error line
+  /// and the column headers).
+  var browserRows: Int { max(1, body.inner.height - 3) }
+
   /// Rows of the list that `pane` shows (below its column headers).
   func listRows(_ pane: Pane) -> Int {
     let inner = rect(pane).inner.height - 1

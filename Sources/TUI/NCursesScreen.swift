@@ -51,6 +51,9 @@ public final class NCursesScreen: Screen {
     keypad(window, true)
     curs_set(0)
     set_escdelay(25)
+    // Presses of the left button and the wheel; clicks are not waited for (no interval).
+    mouseinterval(0)
+    _ = mousemask(Self.mouseEvents, nil)
     if useColor, has_colors() {
       start_color()
       use_default_colors()
@@ -106,12 +109,36 @@ public final class NCursesScreen: Screen {
     switch wget_wch(window, &code) {
     case KEY_CODE_YES:
       if Int32(code) == KEY_RESIZE { return .resize(size) }
+      if Int32(code) == KEY_MOUSE { return mouseEvent() }
       return Self.functionKey(Int32(code)).map(InputEvent.key)
     case OK:
       return Self.characterKey(code).map(InputEvent.key)
     default:
       return nil
     }
+  }
+
+  // MARK: - Mouse
+
+  /// `NCURSES_MOUSE_MASK(button, event)` for mouse version 2 (a function-like macro, which
+  /// Swift cannot see): five bits per button.
+  private static func mouseMask(button: Int, _ event: mmask_t) -> mmask_t { event << mmask_t((button - 1) * 5) }
+  private static let pressed: mmask_t = 0o2
+  private static let clicked: mmask_t = 0o4
+  private static let leftPress = mouseMask(button: 1, pressed) | mouseMask(button: 1, clicked)
+  private static let wheelUp = mouseMask(button: 4, pressed)
+  private static let wheelDown = mouseMask(button: 5, pressed)
+  private static let mouseEvents = leftPress | wheelUp | wheelDown
+
+  private func mouseEvent() -> InputEvent? {
+    var event = MEVENT()
+    guard getmouse(&event) == OK else { return nil }
+    let x = Int(event.x)
+    let y = Int(event.y)
+    if event.bstate & Self.wheelUp != 0 { return .mouse(MouseEvent(.wheelUp, x: x, y: y)) }
+    if event.bstate & Self.wheelDown != 0 { return .mouse(MouseEvent(.wheelDown, x: x, y: y)) }
+    if event.bstate & Self.leftPress != 0 { return .mouse(MouseEvent(.press, x: x, y: y)) }
+    return nil
   }
 
   // MARK: - Keys

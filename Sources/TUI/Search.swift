@@ -5,6 +5,8 @@ enum Page: Sendable, Hashable {
   case browser
   case results
   case entity
+  /// The entity browser: a collection's rows, filtered and paged.
+  case entities
 }
 
 /// Where the search form's query vector comes from.

@@ -107,7 +107,15 @@ extension ExplorerState {
   mutating func openSearchForm() {
     var form: SearchForm
     var likeID: PrimaryKey?
-    if page != .browser, let collection = entity?.collection ?? results?.query.request.collection,
+    let fromBrowser = page == .entities || (page == .entity && entityOrigin == .entities)
+    if fromBrowser, let collection = currentCollectionName, let detail = loadedDetail(collection) {
+      form =
+        savedForms[collection] ?? SearchForm(collection: collection, schema: detail.schema, indexes: detail.indexes)
+      form.schema = detail.schema
+      form.indexes = detail.indexes
+      form.checkFilter()
+      likeID = page == .entities ? selectedBrowserID : entity?.id
+    } else if page != .browser, let collection = entity?.collection ?? results?.query.request.collection,
       let saved = savedForms[collection]
     {
       form = saved
@@ -144,6 +152,16 @@ extension ExplorerState {
   /// "More like this": searches again, as the shown results did, with the vector of the
   /// selected result row (fetched first) or of the entity shown.
   mutating func moreLikeThis(effects: inout [Effect]) {
+    if page == .entities {
+      guard let id = selectedBrowserID else {
+        status = StatusMessage("no row selected", isError: true)
+        return
+      }
+      return moreLikeThisFromBrowser(id, effects: &effects)
+    }
+    if page == .entity, entityOrigin == .entities, let id = entity?.id {
+      return moreLikeThisFromBrowser(id, effects: &effects)
+    }
     guard page != .browser, var query = results?.query else {
       status = StatusMessage("m searches like a result row or an entity: run a search first (s)", isError: true)
       return
@@ -183,13 +201,16 @@ extension ExplorerState {
     let collection = results.query.request.collection
     entity = EntityPage(collection: collection, id: hit.id, vectorField: results.query.request.vectorField)
     entityCursor.reset()
+    entityOrigin = .results
     page = .entity
     effects += start(.entity(collection: collection, id: hit.id))
   }
 
   mutating func applySearch(_ query: SearchQuery, vector: [Float], hits: [SearchHit], latency: Duration) {
-    if page == .browser {
+    let fromBrowser = page == .entities || (page == .entity && entityOrigin == .entities)
+    if page == .browser || fromBrowser {
       resultsHistory.removeAll()
+      resultsOrigin = fromBrowser ? .entities : .browser
     } else if let shown = results {
       resultsHistory.append(shown)
       if resultsHistory.count > 50 { resultsHistory.removeFirst() }

@@ -6,7 +6,7 @@ extension ExplorerView {
 
   /// Draws a page's thick border, title and footers; returns the rectangle inside (with one
   /// column of padding on each side).
-  private static func drawPage(
+  static func drawPage(
     into buffer: inout CellBuffer, rect: Rect, title: String, footerLeft: String?, footerRight: String?,
     theme: Theme
   ) -> Rect {
@@ -33,7 +33,7 @@ extension ExplorerView {
   }
 
   /// "Enter entity · m more like this": hints with the keys the keymap binds now.
-  private static func hints(_ items: [(Command, String)], keymap: Keymap, scope: KeyScope? = nil) -> String {
+  static func hints(_ items: [(Command, String)], keymap: Keymap, scope: KeyScope? = nil) -> String {
     items.compactMap { command, text -> String? in
       let binding = keymap.bindings.first { $0.command == command && (scope == nil || $0.scope == scope) }
       guard let binding, !binding.keys.isEmpty else { return nil }

@@ -91,6 +91,24 @@ enum Request: Sendable, Hashable {
   case search(SearchQuery)
   /// One entity with every field (`get` with `*`).
   case entity(collection: String, id: PrimaryKey)
+  /// `:use DB`: switches the database, then lists it as `overview` does.
+  case useDatabase(String)
+  /// One page of the entity browser (`query` with limit and offset, every field).
+  case rows(RowsQuery)
+  /// `count(*)` with the entity browser's filter.
+  case count(collection: String, filter: String)
+  /// `:index create`: builds the index, then describes the collection's indexes.
+  case createIndex(collection: String, spec: IndexSpec)
+  /// `:index drop`: drops the index, then describes the collection's indexes.
+  case dropIndex(collection: String, name: String)
+  /// Waits a poll interval, then describes the indexes of a collection whose index is building.
+  case indexProgress(String)
+  case load(String)
+  case release(String)
+  /// `:drop` (confirmed): drops the collection, then lists the collections again.
+  case dropCollection(String)
+  /// `:export FILE`: every row of the collection as JSON lines, paged with `query`.
+  case export(collection: String, path: String)
 
   /// What the status line says while the call runs.
   var label: String {
@@ -99,6 +117,17 @@ enum Request: Sendable, Hashable {
     case .detail(let name): return "describing \(name)"
     case .search(let query): return "searching \(query.request.collection)"
     case .entity(let collection, let id): return "fetching \(id) from \(collection)"
+    case .useDatabase(let name): return "switching to database \(name)"
+    case .rows(let query): return "querying \(query.collection)"
+    case .count(let collection, _): return "counting \(collection)"
+    case .createIndex(let collection, let spec):
+      return "creating \(spec.indexType) index on \(collection).\(spec.fieldName)"
+    case .dropIndex(let collection, let name): return "dropping index \(name) of \(collection)"
+    case .indexProgress(let collection): return "building index on \(collection)"
+    case .load(let collection): return "loading \(collection)"
+    case .release(let collection): return "releasing \(collection)"
+    case .dropCollection(let collection): return "dropping \(collection)"
+    case .export(let collection, let path): return "exporting \(collection) to \(path)"
     }
   }
 
@@ -109,8 +138,26 @@ enum Request: Sendable, Hashable {
     case .detail(let name): return "describing \(name) failed"
     case .search(let query): return "search in \(query.request.collection) failed"
     case .entity(let collection, let id): return "fetching \(id) from \(collection) failed"
+    case .useDatabase(let name): return "switching to database \(name) failed"
+    case .rows(let query): return "query in \(query.collection) failed"
+    case .count(let collection, _): return "count in \(collection) failed"
+    case .createIndex(let collection, _): return "creating the index on \(collection) failed"
+    case .dropIndex(let collection, let name): return "dropping index \(name) of \(collection) failed"
+    case .indexProgress(let collection): return "reading the index progress of \(collection) failed"
+    case .load(let collection): return "loading \(collection) failed"
+    case .release(let collection): return "releasing \(collection) failed"
+    case .dropCollection(let collection): return "dropping \(collection) failed"
+    case .export(let collection, _): return "exporting \(collection) failed"
     }
   }
+}
+
+/// One page of rows the entity browser asks for.
+struct RowsQuery: Sendable, Hashable {
+  var collection: String
+  var filter: String
+  var offset: Int
+  var limit: Int
 }
 
 /// A running backend call.
@@ -160,6 +207,18 @@ struct ExplorerState: Sendable, Hashable {
   var editingFilter = false
   /// The `:` prompt's text while it is open.
   var commandLine: String?
+  /// Command lines run this session, oldest first (Up and Down walk them).
+  var commandHistory: [String] = []
+  /// Where Up/Down are in the history; nil: at the line being typed.
+  var historyIndex: Int?
+  /// The line being typed when Up first went into the history.
+  var historyDraft = ""
+  /// The names Tab offered for the word being completed, while they are shown.
+  var completion: Completion?
+  /// `:drop` asks to type the collection's name: the collection, while the prompt is open.
+  var confirmDrop: String?
+  /// Databases of the backend (for `:use` completion).
+  var databases: [String] = []
   var showHelp = false
 
   /// What the body shows: the browser's panes, the last search's results, or one entity.
@@ -174,10 +233,18 @@ struct ExplorerState: Sendable, Hashable {
   var resultsHistory: [SearchResults] = []
   var entity: EntityPage?
   var entityCursor = ListCursor()
+  /// The page Esc goes back to from the entity page (results or the entity browser).
+  var entityOrigin = Page.results
+  /// The page Esc goes back to from the first results (browser or the entity browser).
+  var resultsOrigin = Page.browser
+  /// The entity browser (`e`, `:query`), kept while another page is shown.
+  var entityBrowser: EntityBrowser?
   /// Draws the random query vectors (seeded from the system in the runtime, fixed in tests).
   var random = SplitMix64(state: 0x5EED)
 
   var operations: [Int: Operation] = [:]
+  /// What running calls reported of their progress (`:export`, `:load`), by operation.
+  var progressNotes: [Int: String] = [:]
   var nextOperationID = 1
   var spinnerFrame = 0
   var status: StatusMessage?

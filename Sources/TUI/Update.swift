@@ -11,27 +11,35 @@ extension ExplorerState {
       effects += start(.overview)
     case .key(let key):
       handle(key, effects: &effects)
+    case .mouse(let mouse):
+      handleMouse(mouse, effects: &effects)
     case .resize(let newSize):
       size = newSize
     case .tick:
       spinnerFrame &+= 1
     case .completed(let id, let result, let latency):
       guard let operation = operations.removeValue(forKey: id) else { break }
-      apply(result, of: operation, latency: latency)
+      apply(result, of: operation, latency: latency, effects: &effects)
     case .failed(let id, let message, let latency):
       guard let operation = operations.removeValue(forKey: id) else { break }
       switch operation.request {
       case .overview: listingError = message
       case .detail(let name): details[name] = .failed(message)
-      case .search: break
       case .entity(let collection, let id):
         if entity?.collection == collection, entity?.id == id { entity?.problem = message }
+      case .rows(let query):
+        if entityBrowser?.collection == query.collection, entityBrowser?.filter == query.filter {
+          entityBrowser?.problem = message
+        }
+      default: break
       }
       status = StatusMessage("\(operation.request.failureLabel): \(message)", latency: latency, isError: true)
     case .cancelled(let id):
       guard let operation = operations.removeValue(forKey: id) else { break }
       if case .detail(let name) = operation.request { details[name] = .cancelled }
       status = StatusMessage("cancelled \(operation.request.label)")
+    case .progress(let id, let note):
+      if operations[id] != nil { progressNotes[id] = note }
     case .themeLoaded(let newTheme):
       theme = newTheme
       status = StatusMessage("theme \(newTheme.name)")
@@ -40,9 +48,13 @@ extension ExplorerState {
     }
     syncDetail(effects: &effects)
     keepCursorsVisible()
+    if !progressNotes.isEmpty { progressNotes = progressNotes.filter { operations[$0.key] != nil } }
     if let notice = pendingNotice {
       // A problem found at start stays in the status line until the user does something.
-      if case .key = action { pendingNotice = nil } else { status = notice }
+      switch action {
+      case .key, .mouse: pendingNotice = nil
+      default: status = notice
+      }
     }
     return effects
   }
@@ -52,6 +64,9 @@ extension ExplorerState {
   private mutating func handle(_ key: Key, effects: inout [Effect]) {
     if commandLine != nil || editingFilter { return handleInput(key, effects: &effects) }
     if searchForm != nil, !showHelp { return handleForm(key, effects: &effects) }
+    if page == .entities, entityBrowser?.editing == true, !showHelp {
+      return handleBrowserFilter(key, effects: &effects)
+    }
     guard let command = keymap.command(for: key, in: .global) ?? keymap.command(for: key, in: .list) else { return }
     if showHelp {
       // Help is modal: it closes, or the explorer quits; nothing moves underneath it.
@@ -66,30 +81,54 @@ extension ExplorerState {
   }
 
   private mutating func handleInput(_ key: Key, effects: inout [Effect]) {
-    if let command = keymap.command(for: key, in: .input) {
+    let command = keymap.command(for: key, in: .input)
+    if command != .complete { completion = nil }
+    if let command {
       switch command {
       case .acceptInput:
         if let line = commandLine {
           commandLine = nil
-          run(commandLine: line, effects: &effects)
+          historyIndex = nil
+          if let name = confirmDrop {
+            confirmDrop = nil
+            confirmDropping(name, typed: line, effects: &effects)
+          } else {
+            remember(line)
+            run(commandLine: line, effects: &effects)
+          }
         } else {
           editingFilter = false
         }
       case .cancelInput:
         if commandLine != nil {
           commandLine = nil
+          historyIndex = nil
+          if let name = confirmDrop {
+            confirmDrop = nil
+            status = StatusMessage("kept \(name): drop cancelled")
+          }
         } else {
           editingFilter = false
           changeFilter(to: "")
         }
       case .deleteBackward:
         if let line = commandLine {
-          commandLine = line.isEmpty ? nil : String(line.dropLast())
+          if line.isEmpty {
+            commandLine = nil
+            if let name = confirmDrop {
+              confirmDrop = nil
+              status = StatusMessage("kept \(name): drop cancelled")
+            }
+          } else {
+            commandLine = String(line.dropLast())
+          }
         } else if filter.isEmpty {
           editingFilter = false
         } else {
           changeFilter(to: String(filter.dropLast()))
         }
+      case .complete:
+        if commandLine != nil, confirmDrop == nil { complete() }
       default:
         break
       }
@@ -98,6 +137,11 @@ extension ExplorerState {
         commandLine = line + String(character)
       } else {
         changeFilter(to: filter + String(character))
+      }
+    } else if commandLine != nil, let command = keymap.command(for: key, in: .list) {
+      // On the command line, the up and down keys walk the history.
+      if confirmDrop == nil, command == .moveUp || command == .moveDown {
+        walkHistory(by: command == .moveUp ? -1 : 1)
       }
     } else if commandLine == nil, let command = keymap.command(for: key, in: .list), command != .open {
       // Arrows and paging still move through the list being filtered.
@@ -113,10 +157,15 @@ extension ExplorerState {
     case .toggleHelp:
       showHelp.toggle()
     case .refresh:
-      refresh(effects: &effects)
+      if page == .entities { reloadEntityBrowser(effects: &effects) } else { refresh(effects: &effects) }
     case .commandLine:
       commandLine = ""
+      historyIndex = nil
     case .filter:
+      if page == .entities, entityBrowser != nil {
+        entityBrowser?.editing = true
+        return
+      }
       page = .browser
       focus = .collections
       editingFilter = true
@@ -131,15 +180,21 @@ extension ExplorerState {
       if isBusy {
         cancelAll(effects: &effects)
       } else if page == .entity {
-        page = results != nil ? .results : .browser
+        if entityOrigin == .entities, entityBrowser != nil {
+          page = .entities
+        } else {
+          page = results != nil ? .results : .browser
+        }
         entity = nil
       } else if page == .results {
         if let previous = resultsHistory.popLast() {
           results = previous
           resultsCursor.reset()
         } else {
-          page = .browser
+          page = resultsOrigin == .entities && entityBrowser != nil ? .entities : .browser
         }
+      } else if page == .entities {
+        page = .browser
       } else if focus != .collections {
         focus = .collections
       } else if !filter.isEmpty {
@@ -154,22 +209,33 @@ extension ExplorerState {
     case .bottom:
       moveCursor { cursor, count in cursor.select(count - 1, count: count) }
     case .pageDown:
+      if page == .entities { return turnBrowserPage(by: 1, effects: &effects) }
       let rows = pageRows
       moveCursor { $0.move(by: rows, count: $1, wrap: false) }
     case .pageUp:
+      if page == .entities { return turnBrowserPage(by: -1, effects: &effects) }
       let rows = pageRows
       moveCursor { $0.move(by: -rows, count: $1, wrap: false) }
     case .open:
       switch page {
-      case .browser: if focus == .collections, selectedCollection != nil { focus = .schema }
+      case .browser:
+        if focus == .collections, selectedCollection != nil {
+          focus = .schema
+        } else if focus == .schema {
+          openEntityBrowser(filter: nil, effects: &effects)
+        }
       case .results: openEntity(effects: &effects)
+      case .entities: openEntityFromBrowser(effects: &effects)
       case .entity: break
       }
+    case .browseEntities:
+      openEntityBrowser(filter: nil, effects: &effects)
     case .search:
       openSearchForm()
     case .moreLikeThis:
       moreLikeThis(effects: &effects)
-    case .acceptInput, .cancelInput, .deleteBackward, .nextField, .previousField, .choose, .runSearch, .closeForm:
+    case .acceptInput, .cancelInput, .deleteBackward, .nextField, .previousField, .choose, .runSearch, .closeForm,
+      .complete:
       break
     }
   }
@@ -181,6 +247,7 @@ extension ExplorerState {
     case .browser: return layout.listRows(focus)
     case .results: return layout.resultRows
     case .entity: return layout.entityRows
+    case .entities: return layout.browserRows
     }
   }
 
@@ -194,25 +261,10 @@ extension ExplorerState {
       body(&resultsCursor, results?.hits.count ?? 0)
     case .entity:
       body(&entityCursor, entityRows.count)
-    }
-  }
-
-  /// Runs a `:` command.
-  private mutating func run(commandLine line: String, effects: inout [Effect]) {
-    let command = line.trimmingSpaces
-    switch command {
-    case "": break
-    case "q", "q!", "quit", "qa", "qa!", "qall": perform(.quit, effects: &effects)
-    case "help", "h": showHelp = true
-    case "r", "refresh": refresh(effects: &effects)
-    case "search": openSearchForm()
-    case "theme", "colorscheme":
-      status = StatusMessage(
-        "theme \(theme.name); :theme NAME switches (built-in: \(BuiltinThemes.names.joined(separator: ", ")))")
-    case let text where text.hasPrefix("theme ") || text.hasPrefix("colorscheme "):
-      let name = String(text.drop(while: { $0 != " " })).trimmingSpaces
-      effects.append(.loadTheme(name))
-    default: status = StatusMessage("unknown command :\(command) (:q quits, ? shows the keys)", isError: true)
+    case .entities:
+      guard var browser = entityBrowser else { return }
+      body(&browser.cursor, browser.shownRows?.count ?? 0)
+      entityBrowser = browser
     }
   }
 
@@ -235,7 +287,7 @@ extension ExplorerState {
     return [.run(operation)]
   }
 
-  private mutating func refresh(effects: inout [Effect]) {
+  mutating func refresh(effects: inout [Effect]) {
     details.removeAll()
     effects += start(.overview)
   }
@@ -250,10 +302,14 @@ extension ExplorerState {
     status = StatusMessage("cancelled " + running.map(\.request.label).joined(separator: ", "))
   }
 
-  private mutating func apply(_ result: OperationResult, of operation: Operation, latency: Duration) {
+  private mutating func apply(
+    _ result: OperationResult, of operation: Operation, latency: Duration, effects: inout [Effect]
+  ) {
     switch result {
-    case .overview(let server, let database, let listed):
-      let selectedName = selectedCollection?.name
+    case .overview(let server, let database, let listed, let databases):
+      if case .useDatabase = operation.request { resetForNewDatabase() }
+      if case .dropCollection(let name) = operation.request { forget(name) }
+      self.databases = databases
       self.server = server
       self.database = database
       collections = listed
@@ -261,11 +317,19 @@ extension ExplorerState {
       listingError = nil
       let names = Set(listed.map(\.name))
       details = details.filter { names.contains($0.key) }
+      let selectedName = shownCollection
       let index =
         visibleCollections.firstIndex(where: { $0.name == selectedName }) ?? self[cursor: .collections].selected
       self[cursor: .collections].select(index, count: visibleCollections.count)
       let noun = listed.count == 1 ? "collection" : "collections"
-      status = StatusMessage("listed \(listed.count) \(noun) in \(database)", latency: latency)
+      switch operation.request {
+      case .useDatabase:
+        status = StatusMessage("using database \(database): \(listed.count) \(noun)", latency: latency)
+      case .dropCollection(let name):
+        status = StatusMessage("dropped collection \(name); \(listed.count) \(noun) left", latency: latency)
+      default:
+        status = StatusMessage("listed \(listed.count) \(noun) in \(database)", latency: latency)
+      }
     case .detail(let name, let detail):
       details[name] = .loaded(detail)
       let fields = detail.schema.fields.count
@@ -282,6 +346,8 @@ extension ExplorerState {
       status = StatusMessage(
         row == nil ? "no entity \(id) in \(collection)" : "fetched \(id) from \(collection)", latency: latency,
         isError: row == nil)
+    default:
+      applyCommandResult(result, of: operation, latency: latency, effects: &effects)
     }
   }
 
@@ -315,6 +381,10 @@ extension ExplorerState {
       self[cursor: pane].keepVisible(visible: layout.listRows(pane), count: rowCount(pane))
     }
     resultsCursor.keepVisible(visible: layout.resultRows, count: results?.hits.count ?? 0)
+    if var browser = entityBrowser {
+      browser.cursor.keepVisible(visible: layout.browserRows, count: browser.shownRows?.count ?? 0)
+      entityBrowser = browser
+    }
     entityCursor.keepVisible(visible: layout.entityRows, count: entityRows.count)
   }
 }

@@ -25,6 +25,8 @@ enum ExplorerView {
         drawResults(into: &buffer, rect: layout.body, state: state, theme: theme)
       case .entity:
         drawEntity(into: &buffer, rect: layout.body, state: state, theme: theme)
+      case .entities:
+        drawEntityBrowser(into: &buffer, rect: layout.body, state: state, theme: theme)
       }
       if let form = state.searchForm {
         drawSearchForm(form, into: &buffer, body: layout.body, state: state, theme: theme)
@@ -85,13 +87,27 @@ enum ExplorerView {
   private static func drawStatus(into buffer: inout CellBuffer, rect: Rect, state: ExplorerState, theme: Theme) {
     buffer.putRow("", in: rect, row: 0)
     if let line = state.commandLine {
-      let used = buffer.put(":" + line, x: rect.x, y: rect.y, maxWidth: rect.width - 1)
-      buffer.put(" ", x: rect.x + used, y: rect.y, style: theme[.selection])
+      var x = rect.x
+      if let name = state.confirmDrop {
+        x += buffer.put(
+          "type \(name) to drop it (anything else cancels): ", x: x, y: rect.y, style: theme[.error],
+          maxWidth: rect.width - 12)
+      } else {
+        x += buffer.put(":", x: x, y: rect.y)
+      }
+      let room = max(0, rect.maxX - 1 - x)
+      x += buffer.put(fieldText(line, focused: false, width: room).text, x: x, y: rect.y, maxWidth: room)
+      buffer.put(" ", x: x, y: rect.y, style: theme[.selection])
+      if let completion = state.completion {
+        drawCompletion(completion, into: &buffer, y: rect.y - 1, width: rect.width, theme: theme)
+      }
       return
     }
     if state.isBusy {
       let frame = spinnerFrames[state.spinnerFrame % spinnerFrames.count]
-      let labels = state.operations.values.sorted { $0.id < $1.id }.map(\.request.label)
+      let labels = state.operations.values.sorted { $0.id < $1.id }.map { operation in
+        operation.request.label + (state.progressNotes[operation.id].map { ": " + $0 } ?? "")
+      }
       let used = buffer.put(
         " \(frame) " + labels.joined(separator: ", ") + "…", x: rect.x, y: rect.y, maxWidth: rect.width)
       buffer.put("  Esc cancels", x: rect.x + used, y: rect.y, style: theme[.dim], maxWidth: rect.width - used)
@@ -108,6 +124,25 @@ enum ExplorerView {
       " " + DisplayWidth.truncate(mark + status.text, to: room - 1), x: rect.x, y: rect.y,
       style: status.isError ? theme[.error] : .plain, maxWidth: room)
     buffer.put(latency, x: rect.x + used, y: rect.y, style: theme[.dim], maxWidth: rect.width - used)
+  }
+
+  /// The names Tab offers, on the row above the command line; the one in the line highlighted.
+  private static func drawCompletion(
+    _ completion: Completion, into buffer: inout CellBuffer, y: Int, width: Int, theme: Theme
+  ) {
+    guard y >= 0 else { return }
+    buffer.put(String(repeating: " ", count: width), x: 0, y: y, style: theme[.selectionInactive])
+    var x = 1
+    for (index, name) in completion.candidates.enumerated() {
+      let cell = " \(name) "
+      let cells = DisplayWidth.of(cell)
+      if x + cells > width - 2 {
+        buffer.put("…", x: x, y: y, style: theme[.selectionInactive])
+        break
+      }
+      let style = index == completion.selected ? theme[.selection] : theme[.selectionInactive]
+      x += buffer.put(cell, x: x, y: y, style: style)
+    }
   }
 
   /// Draws a pane's border and title; returns the rectangle inside the border.
@@ -391,7 +426,9 @@ enum ExplorerView {
       if !current.isEmpty, columnsLeft > 0, !fits || sectionsLeft <= columnsLeft {
         columns.append(section)
       } else {
-        columns[columns.count - 1] += (current.isEmpty ? [] : [HelpLine(key: "", text: "", isHeading: false)]) + section
+        // A blank line between sections, unless it is what would push the section's end off.
+        let blank = !current.isEmpty && (fits || current.count + section.count > inner.height)
+        columns[columns.count - 1] += (blank ? [HelpLine(key: "", text: "", isHeading: false)] : []) + section
       }
     }
     for (column, lines) in columns.enumerated() {
