@@ -33,7 +33,7 @@ public struct KeyOverride: Sendable, Hashable {
 ///
 /// ```toml
 /// theme = "nord"                      # a theme name or a path; --theme wins
-/// embed_cmd = "my-embedder --json"    # kept for search by text (not used yet)
+/// embed_cmd = "my-embedder --json"    # search by text; --embed-cmd wins
 ///
 /// [[connections]]                     # saved Milvus servers (not used yet)
 /// name = "prod"
@@ -48,7 +48,7 @@ public struct KeyOverride: Sendable, Hashable {
 public struct ExplorerConfig: Sendable, Hashable {
   /// The theme to use unless `--theme` names one.
   public var theme: String?
-  /// The command that turns text into vectors (`embed_cmd`), for search by text later.
+  /// The command that turns text into vectors (`embed_cmd`), for search by text.
   public var embedCommand: String?
   /// Saved connections, in file order; their names differ.
   public var connections: [SavedConnection] = []

@@ -30,6 +30,9 @@ public struct ExplorerOptions: Sendable {
   public var themes: ThemeCatalog
   /// The config file's settings (keys, saved connections, `embed_cmd`).
   public var config: ExplorerConfig
+  /// The command that embeds the search form's text: `--embed-cmd`, else the config's
+  /// `embed_cmd`; nil: the form offers no text source.
+  public var embedCommand: String?
   /// Problems found while reading the theme and config files: the explorer shows them in its
   /// status line (the executable also prints them on stderr).
   public var notices: [String] = []
@@ -43,6 +46,7 @@ public struct ExplorerOptions: Sendable {
     self.colorMode = colorMode
     self.theme = theme
     self.config = config
+    embedCommand = config.embedCommand
     let environment = environment ?? ExplorerOptions.processEnvironment()
     self.environment = environment
     themes = ThemeCatalog(environment: environment)
@@ -52,7 +56,8 @@ public struct ExplorerOptions: Sendable {
   /// file, then the theme the flag names (or else the config's `theme`). Never fails: a broken
   /// file becomes a notice and the default theme (or an empty config) is used instead.
   public static func load(
-    theme argument: String?, colorMode: ColorMode = .auto, environment: [String: String]? = nil
+    theme argument: String?, colorMode: ColorMode = .auto, embedCommand: String? = nil,
+    environment: [String: String]? = nil
   ) -> ExplorerOptions {
     var options = ExplorerOptions(colorMode: colorMode, environment: environment)
     do {
@@ -60,6 +65,7 @@ public struct ExplorerOptions: Sendable {
     } catch {
       options.notices.append("\(error); the config file is ignored")
     }
+    options.embedCommand = embedCommand ?? options.config.embedCommand
     guard let name = argument ?? options.config.theme else { return options }
     do {
       options.theme = try options.themes.load(name)
@@ -105,7 +111,8 @@ public func runExplorer(backend: any VectorBackend, options: ExplorerOptions = E
   let theme = (options.theme ?? .defaultDark).forTerminal(colors: screen.colorCount)
   let runtime = ExplorerRuntime(
     backend: backend, screen: screen, theme: theme, keymap: options.config.keymap, themes: options.themes,
-    colors: screen.colorCount, notices: options.notices)
+    colors: screen.colorCount, notices: options.notices, embedCommand: options.embedCommand.map { EmbeddingCommand($0) }
+  )
   return await runtime.run(signals: { signals.caught })
 }
 
@@ -145,7 +152,8 @@ final class ExplorerRuntime {
 
   init(
     backend: any VectorBackend, screen: any Screen, theme: Theme, keymap: Keymap = .standard,
-    themes: ThemeCatalog = ThemeCatalog(userDirectory: nil), colors: Int = 256, notices: [String] = []
+    themes: ThemeCatalog = ThemeCatalog(userDirectory: nil), colors: Int = 256, notices: [String] = [],
+    embedCommand: EmbeddingCommand? = nil
   ) {
     self.backend = backend
     self.screen = screen
@@ -154,6 +162,7 @@ final class ExplorerRuntime {
     state = ExplorerState(size: screen.size)
     state.theme = theme
     state.keymap = keymap
+    state.embedCommand = embedCommand
     var seed = SystemRandomNumberGenerator()
     state.random = SplitMix64(state: seed.next())
     if !notices.isEmpty { state.pendingNotice = StatusMessage(notices.joined(separator: "; "), isError: true) }
@@ -325,6 +334,12 @@ final class ExplorerRuntime {
         guard case .floatVector(let vector)? = row[field] else {
           throw VectorError.invalidArgument("entity \(id) has no vector in \(field)")
         }
+        request.vectors = [vector]
+        try Task.checkCancellation()
+      }
+      if let embedding = query.embedding {
+        // Search by text: the user's command makes the query vector (and stops if cancelled).
+        let vector = try await embedding.command.embed(embedding.text, field: embedding.field, dim: embedding.dim)
         request.vectors = [vector]
         try Task.checkCancellation()
       }

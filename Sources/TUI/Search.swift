@@ -17,12 +17,15 @@ enum VectorSource: Int, Sendable, Hashable, CaseIterable {
   case literal
   /// A random vector of the field's dimension.
   case random
+  /// Text, turned into a vector by the embedding command (offered when one is configured).
+  case text
 
   var label: String {
     switch self {
     case .entity: return "more like this"
     case .literal: return "vector"
     case .random: return "random"
+    case .text: return "text"
     }
   }
 }
@@ -53,6 +56,12 @@ struct SearchForm: Sendable, Hashable {
   /// The primary key typed for "more like this".
   var entityID = ""
   var vectorText = ""
+  /// The text to embed, for the `text` source.
+  var queryText = ""
+  /// The embedding command; without one the form offers no `text` source.
+  var embedder: EmbeddingCommand? {
+    didSet { if embedder == nil, source == .text { source = .random } }
+  }
   var vectorField: String
   var topK = "10"
   /// `ef` or `nprobe`, as the field's index wants; empty means the backend's default.
@@ -95,6 +104,9 @@ struct SearchForm: Sendable, Hashable {
   /// The metric a search uses: the index's, or `COSINE` without one, as Milvus does.
   var metric: Metric { index?.spec.metric ?? .cosine }
 
+  /// The vector sources offered, in the order the form shows them.
+  var sources: [VectorSource] { VectorSource.allCases.filter { $0 != .text || embedder != nil } }
+
   /// The fields shown, in Tab order.
   var fields: [FormField] {
     FormField.allCases.filter { field in
@@ -111,7 +123,12 @@ struct SearchForm: Sendable, Hashable {
   func text(of field: FormField) -> String? {
     switch field {
     case .source, .vectorField: return nil
-    case .value: return source == .entity ? entityID : vectorText
+    case .value:
+      switch source {
+      case .entity: return entityID
+      case .text: return queryText
+      case .literal, .random: return vectorText
+      }
     case .topK: return topK
     case .param: return param
     case .filter: return filter
@@ -122,7 +139,12 @@ struct SearchForm: Sendable, Hashable {
   mutating func setText(_ text: String, of field: FormField) {
     switch field {
     case .source, .vectorField: return
-    case .value: if source == .entity { entityID = text } else { vectorText = text }
+    case .value:
+      switch source {
+      case .entity: entityID = text
+      case .text: queryText = text
+      case .literal, .random: vectorText = text
+      }
     case .topK: topK = text
     case .param: param = text
     case .filter: filter = text
@@ -142,8 +164,9 @@ struct SearchForm: Sendable, Hashable {
   mutating func choose(by delta: Int) {
     switch field {
     case .source:
-      let all = VectorSource.allCases
-      source = all[((source.rawValue + delta) % all.count + all.count) % all.count]
+      let all = sources
+      let current = all.firstIndex(of: source) ?? 0
+      source = all[((current + delta) % all.count + all.count) % all.count]
     case .vectorField:
       let names = schema.vectorFields.map(\.name)
       guard let current = names.firstIndex(of: vectorField), !names.isEmpty else { return }
@@ -219,6 +242,17 @@ struct SearchForm: Sendable, Hashable {
     case .random:
       request.vectors = [(0..<dim).map { _ in random.nextUnitFloat() }]
       return .success(SearchQuery(request: request, source: "random vector", metric: metric))
+    case .text:
+      let text = queryText.trimmingSpaces
+      guard let embedder else {
+        return .failure(FormRefusal(field: .source, message: "no embedding command: give --embed-cmd or embed_cmd"))
+      }
+      guard !text.isEmpty else { return .failure(FormRefusal(field: .value, message: "type the text to search for")) }
+      let shown = text.count > 24 ? String(text.prefix(23)) + "…" : text
+      return .success(
+        SearchQuery(
+          request: request, source: "text \"\(shown)\"", metric: metric,
+          embedding: TextEmbedding(text: text, command: embedder, field: field.name, dim: dim)))
     }
   }
 }
@@ -239,6 +273,18 @@ struct SearchQuery: Sendable, Hashable {
   var source: String
   /// The metric the search ranks by (the field's index's), for the score column's name.
   var metric: Metric
+  /// Search by text: the runtime runs the embedding command first, and `request.vectors` is
+  /// empty until then.
+  var embedding: TextEmbedding?
+}
+
+/// Text to turn into the query vector, and the command that does it.
+struct TextEmbedding: Sendable, Hashable {
+  var text: String
+  var command: EmbeddingCommand
+  /// The vector field searched, and its dimension (the command's answer must have it).
+  var field: String
+  var dim: Int
 }
 
 /// A search's answer, as the results page shows it.

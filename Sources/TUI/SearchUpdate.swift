@@ -138,6 +138,7 @@ extension ExplorerState {
       status = StatusMessage("\(form.collection) has no vector field to search", isError: true)
       return
     }
+    form.embedder = embedCommand
     if let likeID {
       form.source = .entity
       form.entityID = likeID.description

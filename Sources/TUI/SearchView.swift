@@ -175,7 +175,7 @@ extension ExplorerView {
       switch field {
       case .source:
         var x = valueX
-        for source in VectorSource.allCases {
+        for source in form.sources {
           let chosen = source == form.source
           let style = chosen ? (focused ? theme[.selection] : theme[.selectionInactive]) : CellStyle.plain
           x += buffer.put(" \(source.label) ", x: x, y: inner.y + row, style: style, maxWidth: inner.maxX - x)
@@ -227,7 +227,12 @@ extension ExplorerView {
   private static func formLabel(_ field: FormField, form: SearchForm) -> String {
     switch field {
     case .source: return "source"
-    case .value: return form.source == .entity ? "id" : "vector"
+    case .value:
+      switch form.source {
+      case .entity: return "id"
+      case .text: return "text"
+      case .literal, .random: return "vector"
+      }
     case .vectorField: return "field"
     case .topK: return "top k"
     case .param: return form.paramName ?? "param"
@@ -240,8 +245,11 @@ extension ExplorerView {
     let dim = form.vectorFieldSchema?.dim ?? 0
     switch field {
     case .value:
-      return form.source == .entity
-        ? "primary key of the entity to search like" : "[0.1, 0.2, …] with \(dim) values"
+      switch form.source {
+      case .entity: return "primary key of the entity to search like"
+      case .text: return "words for the embedding command"
+      case .literal, .random: return "[0.1, 0.2, …] with \(dim) values"
+      }
     case .param: return "default"
     case .filter: return "none: every entity"
     case .output: return "primary key only"

@@ -115,7 +115,9 @@ enum Request: Sendable, Hashable {
     switch self {
     case .overview: return "listing collections"
     case .detail(let name): return "describing \(name)"
-    case .search(let query): return "searching \(query.request.collection)"
+    case .search(let query):
+      return query.embedding == nil
+        ? "searching \(query.request.collection)" : "embedding the text and searching \(query.request.collection)"
     case .entity(let collection, let id): return "fetching \(id) from \(collection)"
     case .useDatabase(let name): return "switching to database \(name)"
     case .rows(let query): return "querying \(query.collection)"
@@ -239,6 +241,8 @@ struct ExplorerState: Sendable, Hashable {
   var resultsOrigin = Page.browser
   /// The entity browser (`e`, `:query`), kept while another page is shown.
   var entityBrowser: EntityBrowser?
+  /// The command that turns the search form's text into a vector, when one is configured.
+  var embedCommand: EmbeddingCommand?
   /// Draws the random query vectors (seeded from the system in the runtime, fixed in tests).
   var random = SplitMix64(state: 0x5EED)
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import DataFormats
 import Foundation
 import Model
+import TUI
 
 /// Parsing of the small languages on the command line: vectors, ids, `k=v` parameters.
 enum Arguments {
@@ -349,10 +350,12 @@ struct Count: AsyncParsableCommand {
 
 struct Search: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Similarity search by a vector or by an existing entity (more like this).",
+    abstract: "Similarity search by a vector, by text or by an existing entity (more like this).",
     discussion: """
       Distances are as Milvus reports them: L2 is the squared distance (smaller is closer),
       IP and COSINE are similarities (larger is closer).
+      --text runs the embedding command (--embed-cmd, or embed_cmd in $XDG_CONFIG_HOME/vscope/config.toml)
+      with /bin/sh -c: it gets the text on stdin and prints a JSON array of numbers on stdout.
       """)
 
   @OptionGroup var backend: BackendOptions
@@ -362,6 +365,8 @@ struct Search: AsyncParsableCommand {
   @Option(name: .customLong("vector-file"), help: "Query vectors from a file: a JSON array of arrays, or .fvecs.")
   var vectorFile: String?
   @Option(help: "Search with the vector of the entity with this primary key.") var like: String?
+  @Option(help: "Search with the vector the embedding command makes of this text.") var text: String?
+  @OptionGroup var embed: EmbedCommandOption
   @Option(name: .customLong("top-k"), help: "Neighbours per query.") var topK = 10
   @Option(help: "A filter expression applied before ranking.") var filter = ""
   @Option(help: "Search parameters, e.g. ef=64 or nprobe=16.") var params: String?
@@ -377,9 +382,10 @@ struct Search: AsyncParsableCommand {
 
   func validate() throws {
     if repetitions < 1 { throw ValidationError("--repeat must be at least 1") }
-    if [vector != nil, vectorFile != nil, like != nil].filter({ $0 }).count != 1 {
-      throw ValidationError("give one of --vector '[…]', --vector-file FILE or --like ID")
+    if [vector != nil, vectorFile != nil, like != nil, text != nil].filter({ $0 }).count != 1 {
+      throw ValidationError("give one of --vector '[…]', --vector-file FILE, --like ID or --text TEXT")
     }
+    if embed.command != nil, text == nil { throw ValidationError("--embed-cmd goes with --text") }
   }
 
   func run() async throws {
@@ -388,11 +394,21 @@ struct Search: AsyncParsableCommand {
       return parsed
     }
     let parameters = try Arguments.parameters(params ?? "")
+    let embedder = try text.map { _ in try Self.embedder(embed.command) }
     try await withBackend(backend, writable: false) { store in
       let schema = try await store.describeCollection(name)
       let fieldName = try field ?? Arguments.onlyVectorField(schema)
       var queries: [[Float]]
-      if let vector {
+      if let text, let embedder {
+        guard let fieldSchema = schema.field(named: fieldName), fieldSchema.type == .floatVector else {
+          throw UserError("\(name) has no vector field named \(fieldName)")
+        }
+        do {
+          queries = [try await embedder.embed(text, field: fieldName, dim: fieldSchema.dim ?? 0)]
+        } catch {
+          throw UserError((error as? EmbeddingError)?.message ?? "\(error)")
+        }
+      } else if let vector {
         queries = try Arguments.vectors(vector)
       } else if let vectorFile {
         queries = try Arguments.vectors(file: vectorFile)
@@ -448,6 +464,23 @@ struct Search: AsyncParsableCommand {
         print(Query.table(rows, schema: schema, leading: ["RANK", "ID", "DISTANCE"], leadingCells: leading).render())
       }
     }
+  }
+
+  /// The embedding command: `--embed-cmd`, else `embed_cmd` in the config file.
+  static func embedder(_ flag: String?) throws -> EmbeddingCommand {
+    if let flag { return EmbeddingCommand(flag) }
+    let environment = ProcessInfo.processInfo.environment
+    let config: ExplorerConfig
+    do {
+      config = try ExplorerConfig.load(environment: environment)
+    } catch {
+      throw UserError("\(error)")
+    }
+    guard let command = config.embedCommand else {
+      let file = ExplorerConfig.path(environment: environment) ?? "$XDG_CONFIG_HOME/vscope/config.toml"
+      throw UserError("--text needs an embedding command: give --embed-cmd 'CMD' or set embed_cmd in \(file)")
+    }
+    return EmbeddingCommand(command)
   }
 }
 

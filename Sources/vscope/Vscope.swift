@@ -35,7 +35,9 @@ struct Vscope: AsyncParsableCommand {
       return
     }
     // Theme and config problems are told here too, since the explorer's screen hides stderr.
-    let options = ExplorerOptions.load(theme: explorer.theme, colorMode: ColorMode(rawValue: explorer.color) ?? .auto)
+    let options = ExplorerOptions.load(
+      theme: explorer.theme, colorMode: ColorMode(rawValue: explorer.color) ?? .auto,
+      embedCommand: explorer.embed.command)
     for notice in options.notices { Console.info("warning: " + notice) }
     let store = try await backend.open(writable: true)
     let ending: ExplorerExit
@@ -84,7 +86,12 @@ struct Vscope: AsyncParsableCommand {
     } catch let error as ExitCode {
       Foundation.exit(error.rawValue)
     } catch {
-      if exitCode(for: error) == .success { Foundation.exit(0) }
+      // `--help` and `help COMMAND` run ArgumentParser's help command, which ends with a clean exit.
+      if exitCode(for: error) == .success {
+        let message = fullMessage(for: error)
+        if !message.isEmpty { print(message) }
+        Foundation.exit(0)
+      }
       Console.error("\(error)")
       Foundation.exit(2)
     }
@@ -112,8 +119,28 @@ struct ExplorerFlags: ParsableArguments {
   @Option(name: .long, help: "Colour: auto (NO_COLOR and the terminal decide), always or never.")
   var color: String = "auto"
 
+  @OptionGroup var embed: EmbedCommandOption
+
   func validate() throws {
     guard ColorMode(rawValue: color) != nil else { throw ValidationError("--color must be auto, always or never") }
+  }
+}
+
+/// `--embed-cmd`: the command that turns text into a query vector, for the explorer's search
+/// form and `search --text` (the config file's `embed_cmd` otherwise).
+struct EmbedCommandOption: ParsableArguments {
+  @Option(
+    name: .customLong("embed-cmd"),
+    help: ArgumentHelp(
+      "The command that embeds search text (default: embed_cmd in the config file).",
+      discussion: "Run with /bin/sh -c; it gets the text on stdin and prints a JSON array of numbers.",
+      valueName: "command"))
+  var command: String?
+
+  func validate() throws {
+    if let command, command.trimmingCharacters(in: .whitespaces).isEmpty {
+      throw ValidationError("--embed-cmd must not be empty")
+    }
   }
 }
 

@@ -39,12 +39,15 @@ final class CLITests: XCTestCase {
   }
 
   @discardableResult
-  func vscope(_ arguments: [String], stdin: String? = nil, embedded: Bool = true) throws -> Run {
+  func vscope(
+    _ arguments: [String], stdin: String? = nil, embedded: Bool = true, environment extra: [String: String] = [:]
+  ) throws -> Run {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: Self.executable)
     process.arguments = arguments + (embedded ? ["--data", dataDirectory] : [])
     var environment = ProcessInfo.processInfo.environment
     environment["SWIFT_BACKTRACE"] = "enable=no"
+    environment.merge(extra) { $1 }
     process.environment = environment
     let out = Pipe()
     let err = Pipe()

@@ -101,3 +101,16 @@ extension CLITests {
     XCTAssertEqual(recalls[1], 1, accuracy: 0.001, "ef=200 over 500 rows is exhaustive")
   }
 }
+
+extension CLITests {
+  func testHelpIsPrintedForTheRootAndEveryCommand() throws {
+    let root = try vscope(["--help"], embedded: false)
+    XCTAssertEqual(root.status, 0)
+    XCTAssertTrue(root.stdout.contains("OVERVIEW: Explore vector collections"), root.stdout + root.stderr)
+    for arguments in [["help", "index"], ["index", "--help"]] {
+      let run = try vscope(arguments, embedded: false)
+      XCTAssertEqual(run.status, 0)
+      XCTAssertTrue(run.stdout.contains("IVF_PQ") && run.stdout.contains("efConstruction"), run.stdout)
+    }
+  }
+}
