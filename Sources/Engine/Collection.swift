@@ -27,6 +27,8 @@ final class Collection {
   var indexLoadFailures: [String: String] = [:]
   /// The background builder's current job.
   var runningJob: RunningIndexJob?
+  /// Live-row bitsets of indexed segments by segment id, with the deletion count they reflect.
+  private var liveRowCache: [Int: (deleted: Int, rows: RowBitset)] = [:]
 
   /// Rows held in growing segments before a flush turns them into a sealed segment file.
   var flushRowThreshold = 200_000
@@ -720,6 +722,14 @@ final class Collection {
     }
   }
 
+  /// The live rows of a sealed segment as a bitset, kept until its next delete.
+  private func liveRows(_ segment: Segment) -> RowBitset {
+    if let cached = liveRowCache[segment.id], cached.deleted == segment.deletedCount { return cached.rows }
+    let rows = RowBitset(segment.deleted.map { !$0 })
+    liveRowCache[segment.id] = (segment.deletedCount, rows)
+    return rows
+  }
+
   /// Which rows of `segment` are live and pass the filter.
   private func allowedRows(_ segment: Segment, filter: CompiledFilter?, readers: [(Segment, Int) -> Value]) -> [Bool] {
     var allowed = segment.deleted.map { !$0 }
@@ -913,9 +923,18 @@ final class Collection {
     var exactMasks: [[Bool]] = []
     var indexed: [(segment: Int, index: any VectorIndex, allowed: RowBitset?)] = []
     for (position, segment) in segments.enumerated() {
+      var segmentIndex: (any VectorIndex)?
+      if indexPlan != .flat, let spec = index {
+        segmentIndex = self.segmentIndex(spec, segment: segment, column: column)
+      }
+      // Unfiltered searches through an index build no per-row mask: the hot path stays O(ef), not O(rows).
+      if let segmentIndex, filter == nil, segment.liveCount * 10 >= segment.count {
+        indexed.append((position, segmentIndex, segment.deletedCount == 0 ? nil : liveRows(segment)))
+        continue
+      }
       let mask = allowedRows(segment, filter: filter, readers: readers)
-      if indexPlan != .flat, let spec = index, let segmentIndex = segmentIndex(spec, segment: segment, column: column) {
-        let allowedCount = filter == nil ? segment.liveCount : mask.reduce(0) { $1 ? $0 + 1 : $0 }
+      if let segmentIndex {
+        let allowedCount = mask.reduce(0) { $1 ? $0 + 1 : $0 }
         if allowedCount * 10 >= segment.count {
           let allowed = allowedCount == segment.count ? nil : RowBitset(mask)
           indexed.append((position, segmentIndex, allowed))
