@@ -164,7 +164,7 @@ final class ExplorerRuntime {
     state.keymap = keymap
     state.embedCommand = embedCommand
     var seed = SystemRandomNumberGenerator()
-    state.random = SplitMix64(state: seed.next())
+    state.random = SplitMix64(seed: seed.next())
     if !notices.isEmpty { state.pendingNotice = StatusMessage(notices.joined(separator: "; "), isError: true) }
   }
 

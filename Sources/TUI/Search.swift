@@ -408,19 +408,9 @@ enum NumberText {
   }
 }
 
-/// A small deterministic random generator (SplitMix64): the update function stays pure, and
-/// tests see the same "random" vector on every run.
-struct SplitMix64: Sendable, Hashable {
-  var state: UInt64
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
+/// The explorer draws its "random" query vectors from a seeded generator, so the update function
+/// stays pure and tests see the same vector on every run.
+extension SplitMix64 {
   /// A value in [-1, 1).
   mutating func nextUnitFloat() -> Float {
     Float(next() >> 40) / Float(1 << 23) - 1

@@ -244,7 +244,7 @@ struct ExplorerState: Sendable, Hashable {
   /// The command that turns the search form's text into a vector, when one is configured.
   var embedCommand: EmbeddingCommand?
   /// Draws the random query vectors (seeded from the system in the runtime, fixed in tests).
-  var random = SplitMix64(state: 0x5EED)
+  var random = SplitMix64(seed: 0x5EED)
 
   var operations: [Int: Operation] = [:]
   /// What running calls reported of their progress (`:export`, `:load`), by operation.

@@ -36,7 +36,7 @@ enum DemoData {
 
   /// 24 families × 12 shades × 10 chips, plus 100 neutrals: 2,980 colours.
   static func colors(seed: UInt64 = 7) -> [Row] {
-    var random = DemoRandom(seed: seed)
+    var random = SplitMix64(seed: seed)
     var rows: [Row] = []
     var id: Int64 = 1
     func add(name: String, family: String, shade: String, rgb: (Double, Double, Double)) {
@@ -144,14 +144,14 @@ enum DemoData {
   /// Rows `range` of the catalogue (ids are row numbers + 1); the same seed gives the same rows.
   static func catalog(_ range: Range<Int>, seed: UInt64 = 11) -> [Row] {
     // Centres depend only on the seed, so any slice of rows agrees with any other.
-    var centres = DemoRandom(seed: seed)
+    var centres = SplitMix64(seed: seed)
     let categoryCentres = categories.map { _ in (0..<catalogDim).map { _ in centres.gaussian() } }
     let subCentres = categories.indices.map { category in
       (0..<8).map { _ in (0..<catalogDim).map { categoryCentres[category][$0] * 0.8 + centres.gaussian() * 0.6 } }
     }
     let styleCentres = (0..<16).map { _ in (0..<styleDim).map { _ in centres.gaussian() * 3 } }
     return range.map { row in
-      var random = DemoRandom(seed: seed &+ 0x9E37_79B9 &* UInt64(row + 1))
+      var random = SplitMix64(seed: seed &+ 0x9E37_79B9 &* UInt64(row + 1))
       let category = random.below(categories.count)
       let sub = random.below(8)
       var embedding = subCentres[category][sub].map { Float($0 + random.gaussian() * 0.35) }
@@ -196,23 +196,10 @@ enum DemoData {
   }
 }
 
-/// SplitMix64 with the few draws the demo needs; the same seed gives the same numbers everywhere.
-struct DemoRandom {
-  private var state: UInt64
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
+/// The few draws the demo needs, on the shared seeded generator.
+extension SplitMix64 {
   /// Uniform in [low, high).
-  mutating func uniform(_ low: Double, _ high: Double) -> Double {
-    low + (high - low) * Double(next() >> 11) * 0x1p-53
-  }
+  mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * nextUnit() }
 
   /// Uniform in 0..<bound.
   mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
