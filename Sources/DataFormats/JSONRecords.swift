@@ -209,7 +209,7 @@ final class JSONSource: RowSource {
     var rows: [Row] = []
     rows.reserveCapacity(min(maxRows, 65536))
     while rows.count < maxRows {
-      let start = input.start
+      var start = input.start
       var end: Int
       var next: Int
       if let newline = input.find(0x0A, from: start) {
@@ -218,6 +218,9 @@ final class JSONSource: RowSource {
       } else if try input.fill() {
         continue
       } else if input.start < input.end {
+        // The last line has no newline. `fill` may have moved it to the front of the buffer
+        // before it found the end of the file, so its start is read again.
+        start = input.start
         end = input.end
         next = input.end
       } else {

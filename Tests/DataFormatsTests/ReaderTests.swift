@@ -17,6 +17,22 @@ import Testing
     }.joined(separator: "\n") + "\n"
   }
 
+  /// A last line without a newline, in a file larger than the read buffer: reading it moves the
+  /// line to the front of the buffer before the end of the file is seen (this used to crash).
+  @Test func lastLineWithoutNewlineAfterTheBufferRefills() throws {
+    let scratch = try Scratch()
+    var text = Self.lines(60_000)
+    text.removeLast()
+    #expect(text.utf8.count > 1 << 20)
+    let path = scratch.write("large.jsonl", text)
+    var reader = try RowReader(path: path, format: .jsonLines, schema: Self.schema)
+    var ids: [Int64] = []
+    while let batch = try reader.nextBatch(maxRows: 7_000) {
+      for row in batch { if case .int(let id)? = row["id"] { ids.append(id) } }
+    }
+    #expect(ids == Array(1...60_000))
+  }
+
   @Test func batchesRespectMaxRows() throws {
     let scratch = try Scratch()
     let path = scratch.write("b.jsonl", Self.lines(10))
