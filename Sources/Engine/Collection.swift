@@ -811,21 +811,33 @@ final class Collection {
     let plan = try outputPlan(request.outputFields)
     let filter = try compileFilter(request.filter)
     let readers = filter.map(slotReader) ?? []
-    var skipped = 0
-    var rows: [Row] = []
-    let limit = request.limit ?? Int.max
-    outer: for segment in try segments(in: request.partitions, data: data) {
+    let segments = try segments(in: request.partitions, data: data)
+    guard let limit = request.limit else {
+      var skipped = 0
+      var rows: [Row] = []
+      for segment in segments {
+        for row in 0..<segment.count where !segment.deleted[row] {
+          if let filter, !filter.matches({ readers[$0](segment, row) }) { continue }
+          if skipped < request.offset {
+            skipped += 1
+            continue
+          }
+          rows.append(outputRow(segment, row, plan: plan))
+        }
+      }
+      return rows
+    }
+    // As Milvus (its segments keep a primary-key-ordered map and the reduce merges by key), a
+    // query with a limit returns the matches with the smallest primary keys, in key order:
+    // keyset paging (`pk > last`, as pymilvus's QueryIterator and EntityPager do) relies on it.
+    var smallest = SmallestKeys(capacity: request.offset + limit)
+    for (index, segment) in segments.enumerated() {
       for row in 0..<segment.count where !segment.deleted[row] {
         if let filter, !filter.matches({ readers[$0](segment, row) }) { continue }
-        if skipped < request.offset {
-          skipped += 1
-          continue
-        }
-        rows.append(outputRow(segment, row, plan: plan))
-        if rows.count >= limit { break outer }
+        smallest.offer(segment.primaryKeys[row], segment: index, row: row)
       }
     }
-    return rows
+    return smallest.sorted().dropFirst(request.offset).map { outputRow(segments[$0.segment], $0.row, plan: plan) }
   }
 
   func count(filter: String, partitions: [String]) throws(VectorError) -> Int {
@@ -844,7 +856,9 @@ final class Collection {
     }
   }
 
-  func search(_ request: SearchRequest) throws(VectorError) -> [[SearchHit]] {
+  /// Searches the collection; `exact` ranks every allowed row by a FLAT scan, ignoring the
+  /// indexes (the recall meter's exact search), with the metric the index search would use.
+  func search(_ request: SearchRequest, exact: Bool = false) throws(VectorError) -> [[SearchHit]] {
     let data = try requireLoaded()
     let field: FieldSchema
     if let name = request.vectorField {
@@ -894,7 +908,7 @@ final class Collection {
     let k = request.topK + request.offset
     let ranked = try rankedCandidates(
       request, segments: segments, field: field, column: column, metric: metric, index: index, filter: filter,
-      readers: readers, k: k)
+      readers: readers, k: k, exact: exact)
     return ranked.map { candidates in
       candidates.dropFirst(request.offset).map { candidate in
         let segment = segments[Int(candidate.segment)]
@@ -914,10 +928,10 @@ final class Collection {
   /// by primary key.
   private func rankedCandidates(
     _ request: SearchRequest, segments: [Segment], field: FieldSchema, column: Int, metric: Metric,
-    index: IndexSpec?, filter: CompiledFilter?, readers: [(Segment, Int) -> Value], k: Int
+    index: IndexSpec?, filter: CompiledFilter?, readers: [(Segment, Int) -> Value], k: Int, exact: Bool = false
   ) throws(VectorError) -> [[Candidate]] {
     let dim = field.dim ?? 0
-    let indexPlan: IndexPlan = index.flatMap { plan(of: $0) } ?? .flat
+    let indexPlan: IndexPlan = exact ? .flat : index.flatMap { plan(of: $0) } ?? .flat
     let knobs = try indexPlan.searchParams(request.params, topK: request.topK)
     var exactSegments: [Int] = []
     var exactMasks: [[Bool]] = []
@@ -1008,6 +1022,58 @@ enum StorageCall {
       throw error
     } catch {
       throw .io("\(error)")
+    }
+  }
+}
+
+/// The `capacity` smallest primary keys offered, kept in a max-heap: what a query with a limit returns.
+private struct SmallestKeys {
+  struct Entry {
+    var key: PrimaryKey
+    var segment: Int
+    var row: Int
+  }
+
+  let capacity: Int
+  private var heap: [Entry] = []
+
+  init(capacity: Int) { self.capacity = capacity }
+
+  /// Keeps the row when its key is among the smallest seen so far.
+  mutating func offer(_ key: PrimaryKey, segment: Int, row: Int) {
+    if heap.count < capacity {
+      heap.append(Entry(key: key, segment: segment, row: row))
+      siftUp(heap.count - 1)
+    } else if capacity > 0, key < heap[0].key {
+      heap[0] = Entry(key: key, segment: segment, row: row)
+      siftDown(0)
+    }
+  }
+
+  /// The kept rows in ascending key order.
+  func sorted() -> [Entry] { heap.sorted { $0.key < $1.key } }
+
+  private mutating func siftUp(_ start: Int) {
+    var child = start
+    while child > 0 {
+      let parent = (child - 1) / 2
+      guard heap[parent].key < heap[child].key else { return }
+      heap.swapAt(parent, child)
+      child = parent
+    }
+  }
+
+  private mutating func siftDown(_ start: Int) {
+    var parent = start
+    while true {
+      var largest = parent
+      let left = 2 * parent + 1
+      let right = left + 1
+      if left < heap.count, heap[largest].key < heap[left].key { largest = left }
+      if right < heap.count, heap[largest].key < heap[right].key { largest = right }
+      if largest == parent { return }
+      heap.swapAt(parent, largest)
+      parent = largest
     }
   }
 }

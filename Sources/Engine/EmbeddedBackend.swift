@@ -304,6 +304,20 @@ public actor EmbeddedBackend: VectorBackend {
     return try collection(request.collection).search(request)
   }
 
+  /// The exact search through the engine's own FLAT scan over every segment, indexes ignored.
+  /// Progress comes at the start and the end (the scan runs on every core at memory speed).
+  public func exactSearch(
+    _ request: SearchRequest, limits: ExactSearchLimits, progress: (@Sendable (Int, Int) -> Void)?
+  ) async throws -> [[SearchHit]] {
+    let collection = try self.collection(request.collection)
+    let total = try collection.count(filter: request.filter, partitions: request.partitions)
+    try limits.check(rows: total, collection: request.collection)
+    progress?(0, total)
+    let hits = try collection.search(request, exact: true)
+    progress?(total, total)
+    return hits
+  }
+
   /// Writes pending rows of every open collection into segment files (they are durable already).
   public func flush() throws(VectorError) {
     for collection in open.values { try collection.flush() }

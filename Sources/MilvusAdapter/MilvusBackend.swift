@@ -421,7 +421,7 @@ public actor MilvusBackend: VectorBackend {
   private static func meansNoIndex(_ message: String) -> Bool {
     let lowered = message.lowercased()
     return lowered.contains("index not found") || lowered.contains("index doesn't exist")
-      || lowered.contains("index not exist")
+      || lowered.contains("index not exist") || lowered.contains("no index on collection")  // Milvus Lite 3.2.2
   }
 
   public func createIndex(_ collection: String, spec: IndexSpec) async throws {
@@ -595,6 +595,8 @@ public actor MilvusBackend: VectorBackend {
     var params: [Milvus_Proto_Common_KeyValuePair] = []
     if let limit = request.limit { params.append(MilvusSchema.pair("limit", String(limit))) }
     if request.offset > 0 { params.append(MilvusSchema.pair("offset", String(request.offset))) }
+    // Without it Milvus Lite 3.2.2 returns any `limit` matches, not those with the smallest keys.
+    if request.iterator { params.append(MilvusSchema.pair("iterator", "True")) }
     message.queryParams = params
     if let consistency {
       message.consistencyLevel = consistency

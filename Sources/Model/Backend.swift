@@ -156,10 +156,13 @@ public struct QueryRequest: Sendable, Hashable {
   public var limit: Int?
   public var offset: Int
   public var partitions: [String]
+  /// Milvus's `iterator` query param (pymilvus's QueryIterator sets it): with a limit, the rows
+  /// are the matching entities with the smallest primary keys. `EntityPager` relies on it.
+  public var iterator: Bool
 
   public init(
     collection: String, filter: String = "", outputFields: [String] = [], limit: Int? = nil, offset: Int = 0,
-    partitions: [String] = []
+    partitions: [String] = [], iterator: Bool = false
   ) {
     self.collection = collection
     self.filter = filter
@@ -167,6 +170,7 @@ public struct QueryRequest: Sendable, Hashable {
     self.limit = limit
     self.offset = offset
     self.partitions = partitions
+    self.iterator = iterator
   }
 }
 
@@ -269,4 +273,11 @@ public protocol VectorBackend: Sendable {
   func count(_ collection: String, filter: String, partitions: [String]) async throws -> Int
   /// One list of hits per query vector, closest first.
   func search(_ request: SearchRequest) async throws -> [[SearchHit]]
+  /// The same search done exactly (every entity that passes the filter, no index), for the
+  /// recall meter; refuses when more entities than `limits` allows would be scanned.
+  /// `progress` receives (entities scanned, entities to scan). The default computes it in the
+  /// client (see ExactSearch.swift).
+  func exactSearch(
+    _ request: SearchRequest, limits: ExactSearchLimits, progress: (@Sendable (Int, Int) -> Void)?
+  ) async throws -> [[SearchHit]]
 }
