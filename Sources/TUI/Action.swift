@@ -36,6 +36,14 @@ enum OperationResult: Sendable, Hashable {
   case count(collection: String, filter: String, Int)
   case loadState(collection: String, LoadState)
   case exported(collection: String, path: String, rows: Int)
+  /// The plot's sample, projected.
+  case plotSample(PlotQuery, PlotSample)
+  /// The exact hits of the results' search (first query vector), for the recall meter.
+  case recall(SearchRequest, exact: [SearchHit])
+  /// The exact search would scan `rows` entities, above the size guard's limit.
+  case recallTooLarge(SearchRequest, rows: Int)
+  /// Both sides' hits of a `:compare`.
+  case compare(CompareQuery, CompareOutcome)
 }
 
 /// What the update function asks the runtime to do.

@@ -52,6 +52,17 @@ public struct Cell: Sendable, Hashable {
   public static let blank = Cell()
 }
 
+/// A cell's place in a frame: 0-based column and row.
+public struct CellPosition: Sendable, Hashable {
+  public var x: Int
+  public var y: Int
+
+  public init(x: Int, y: Int) {
+    self.x = x
+    self.y = y
+  }
+}
+
 /// A frame: a grid of cells that views draw into from scratch, and that a screen then shows.
 ///
 /// Drawing never spills outside the grid or a clip width, and never leaves half of a wide
@@ -60,6 +71,8 @@ public struct CellBuffer: Sendable, Hashable {
   public let width: Int
   public let height: Int
   public private(set) var cells: [Cell]
+  /// Where the terminal shows its cursor: the focused input's insertion point; nil hides it.
+  public var cursor: CellPosition?
 
   public init(width: Int, height: Int) {
     self.width = max(0, width)

@@ -15,7 +15,22 @@ struct Completion: Sendable, Hashable {
 /// The `:` commands, their names for completion, and the parsing of `:index create`.
 enum CommandSyntax {
   static let names = [
-    "drop", "export", "help", "index", "load", "q", "query", "quit", "refresh", "release", "search", "theme", "use",
+    "compare", "drop", "export", "help", "index", "load", "q", "query", "quit", "refresh", "release", "search",
+    "theme", "use",
+  ]
+
+  /// The commands as the help screen lists them: how each is written, and what it does.
+  static let help: [(usage: String, text: String)] = [
+    (":search", "open the search form"),
+    (":query F", "browse the rows where F"),
+    (":compare", "k=v …: results vs params"),
+    (":compare L", "results vs the same at L"),
+    (":index", "create TYPE k=v · drop"),
+    (":load NAME", "load; :release too"),
+    (":drop NAME", "drop (asks for the name)"),
+    (":export F", "rows as JSON lines to F"),
+    (":use DB", "switch the database"),
+    (":theme NAME", "switch the theme"),
   ]
 
   /// Index types offered when the backend does not say which it builds.
@@ -102,6 +117,7 @@ extension ExplorerState {
     case .entity: return entity?.collection ?? selectedCollection?.name
     case .results: return results?.query.request.collection ?? selectedCollection?.name
     case .browser: return selectedCollection?.name
+    case .plot: return plot?.query.collection ?? selectedCollection?.name
     }
   }
 
@@ -266,6 +282,8 @@ extension ExplorerState {
       effects += start(.useDatabase(words[1]))
     case "query":
       openEntityBrowser(filter: argument, effects: &effects)
+    case "compare":
+      runCompare(Array(words.dropFirst()), effects: &effects)
     case "index":
       runIndexCommand(Array(words.dropFirst()), effects: &effects)
     case "load", "release", "drop", "export":

@@ -240,6 +240,22 @@ enum KeymapActions {
     case .closeForm: return "close-form"
     case .browseEntities: return "browse-entities"
     case .complete: return "complete"
+    case .installDemo: return "install-demo"
+    case .cursorLeft: return "cursor-left"
+    case .cursorRight: return "cursor-right"
+    case .lineStart: return "line-start"
+    case .lineEnd: return "line-end"
+    case .deleteForward: return "delete-forward"
+    case .deleteWordBackward: return "delete-word-backward"
+    case .deleteToStart: return "delete-to-start"
+    case .deleteToEnd: return "delete-to-end"
+    case .plot: return "plot"
+    case .cyclePlotColor: return "plot-color"
+    case .zoomPlotIn: return "plot-zoom-in"
+    case .zoomPlotOut: return "plot-zoom-out"
+    case .panPlot(let direction): return "plot-pan-" + direction.rawValue
+    case .resetPlot: return "plot-reset"
+    case .measureRecall: return "measure-recall"
     }
   }
 
@@ -277,7 +293,7 @@ extension Keymap {
       }
     }
     // One key, one meaning: report a clash on the override that made it.
-    let groups: [[KeyScope]] = [[.global, .list], [.input], [.form]]
+    let groups: [[KeyScope]] = [[.global, .list], [.input], [.form], [.plot]]
     for group in groups {
       var seen: [Key: Command] = [:]
       for binding in keymap.bindings where group.contains(binding.scope) {

@@ -37,8 +37,49 @@ public struct EmbeddingCommand: Sendable, Hashable {
 
   /// The vector of `text`. Cancelling the task stops the command.
   public func embed(_ text: String) async throws(EmbeddingError) -> [Float] {
-    let output = try await run(input: Data(text.utf8))
+    let output = try await run(input: Data(text.utf8), environment: [:], timeout: timeout)
     return try Self.parse(output)
+  }
+
+  /// The vectors of many texts, in order. The command runs once with `VSCOPE_EMBED_BATCH=1` in its
+  /// environment and the texts on stdin as JSON strings, one per line; a command that batches
+  /// prints one JSON array per line. A command that ignores the variable prints one vector for
+  /// the whole input: then it runs once per text, and `progress` hears of each.
+  public func embedBatch(
+    _ texts: [String], progress: (@Sendable (Int) -> Void)? = nil
+  ) async throws(EmbeddingError) -> [[Float]] {
+    if texts.isEmpty { return [] }
+    if texts.count == 1 { return [try await embed(texts[0])] }
+    let input = texts.map { JSONValue.string($0).jsonText }.joined(separator: "\n") + "\n"
+    let batchTimeout = timeout + .seconds(texts.count)
+    let output = try await run(input: Data(input.utf8), environment: ["VSCOPE_EMBED_BATCH": "1"], timeout: batchTimeout)
+    let lines = String(decoding: output, as: UTF8.self).split(separator: "\n").map {
+      $0.trimmingCharacters(in: .whitespaces)
+    }.filter { !$0.isEmpty }
+    if lines.count == texts.count {
+      var vectors: [[Float]] = []
+      vectors.reserveCapacity(texts.count)
+      for (index, line) in lines.enumerated() {
+        do {
+          vectors.append(try Self.parse(Data(line.utf8)))
+        } catch {
+          throw EmbeddingError("line \(index + 1) of the embedding command's batch output: \(error.message)")
+        }
+      }
+      progress?(texts.count)
+      return vectors
+    }
+    guard lines.count <= 1 else {
+      throw EmbeddingError("the embedding command printed \(lines.count) lines for \(texts.count) texts")
+    }
+    // Not a batching command: one run per text.
+    var vectors: [[Float]] = []
+    vectors.reserveCapacity(texts.count)
+    for text in texts {
+      vectors.append(try await embed(text))
+      progress?(vectors.count)
+    }
+    return vectors
   }
 
   /// Reads the command's output: a JSON array of numbers (or an array holding one such array).
@@ -71,10 +112,15 @@ public struct EmbeddingCommand: Sendable, Hashable {
   }
 
   /// Runs the command with `input` on stdin; its stdout, or why not.
-  private func run(input: Data) async throws(EmbeddingError) -> Data {
+  private func run(
+    input: Data, environment: [String: String], timeout: Duration
+  ) async throws(EmbeddingError) -> Data {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/sh")
     process.arguments = ["-c", command]
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let stdin = Pipe()
     let stdout = Pipe()
     let stderr = Pipe()
@@ -102,7 +148,6 @@ public struct EmbeddingCommand: Sendable, Hashable {
       try? writer.write(contentsOf: input)
       try? writer.close()
     }
-    let timeout = timeout
     let watchdog = Task {
       try await Task.sleep(for: timeout)
       child.stop(reason: .timedOut)

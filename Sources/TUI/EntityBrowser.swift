@@ -1,13 +1,19 @@
 import Model
 
 /// The entity browser of one collection: a filter checked as typed, the rows that match it one
-/// page at a time (fetched on demand with `query` limit/offset), and their `count(*)`.
+/// page at a time in primary-key order (fetched on demand by keyset, see `RowsQuery`), and their
+/// `count(*)`.
 struct EntityBrowser: Sendable, Hashable {
   var collection: String
   var schema: CollectionSchema
-  /// The filter line's text; checked with the shared parser at every keystroke.
-  var filterText = "" {
+  /// The filter line as typed, with its cursor; checked with the shared parser at every keystroke.
+  var filterInput = TextField() {
     didSet { checkFilter() }
+  }
+  /// The filter line's text. Setting it puts the cursor at the end.
+  var filterText: String {
+    get { filterInput.text }
+    set { filterInput = TextField(newValue) }
   }
   private(set) var filterProblem: FilterProblem?
   /// Whether keys go into the filter line.
@@ -19,11 +25,16 @@ struct EntityBrowser: Sendable, Hashable {
   var page = 0
   /// Pages fetched for `filter`, by number.
   var pages: [Int: [Row]] = [:]
+  /// Keys met so far, by the number of matching rows up to and including them: where the next
+  /// page's keyset query can start (kept across a resize, dropped with the pages on a reload).
+  var keysByRowCount: [Int: PrimaryKey] = [:]
   /// `count(*)` with `filter`, once it has arrived.
   var total: Int?
   /// Why the last page could not be read.
   var problem: String?
   var cursor = ListCursor()
+  /// The row (on the page shown) to select once that page arrives: set when a resize re-pages.
+  var selectionOnArrival: Int?
 
   init(collection: String, schema: CollectionSchema, pageSize: Int) {
     self.collection = collection
@@ -58,7 +69,11 @@ struct EntityBrowser: Sendable, Hashable {
 
   /// The query for page `number` with the applied filter.
   func query(page number: Int) -> RowsQuery {
-    RowsQuery(collection: collection, filter: filter, offset: number * pageSize, limit: pageSize)
+    let offset = number * pageSize
+    let anchor = keysByRowCount.filter { $0.key <= offset }.max { $0.key < $1.key }
+    return RowsQuery(
+      collection: collection, filter: filter, offset: offset, limit: pageSize,
+      anchor: anchor.map { (rows: $0.key, key: $0.value) })
   }
 }
 
@@ -109,12 +124,34 @@ extension ExplorerState {
     guard var browser = entityBrowser else { return }
     let keep = browser.pages[browser.page] == nil ? 0 : browser.page
     browser.pages.removeAll()
+    browser.keysByRowCount.removeAll()
     browser.total = nil
     browser.problem = nil
     browser.page = keep
     browser.cursor.reset()
     entityBrowser = browser
     effects += start(.count(collection: browser.collection, filter: browser.filter))
+    effects += start(.rows(browser.query(page: browser.page)))
+  }
+
+  /// After a resize: pages by as many rows as the body now shows, and fetches the page that
+  /// holds the first row that was visible, so it stays on screen (pages start at multiples of
+  /// the page size). The selected row stays selected when it is on that page.
+  mutating func repageEntityBrowser(effects: inout [Effect]) {
+    guard var browser = entityBrowser else { return }
+    let newPageSize = max(1, Layout(size: size).browserRows)
+    guard newPageSize != browser.pageSize else { return }
+    let firstVisible = browser.page * browser.pageSize + browser.cursor.offset
+    let selected = browser.page * browser.pageSize + browser.cursor.selected
+    browser.pageSize = newPageSize
+    browser.page = firstVisible / newPageSize
+    browser.pages.removeAll()
+    browser.problem = nil
+    let pageStart = browser.page * newPageSize
+    let keep = (pageStart..<pageStart + newPageSize).contains(selected) ? selected : firstVisible
+    browser.cursor.reset()
+    browser.selectionOnArrival = keep - pageStart
+    entityBrowser = browser
     effects += start(.rows(browser.query(page: browser.page)))
   }
 
@@ -141,7 +178,13 @@ extension ExplorerState {
   /// Keys while the browser's filter line is being typed into.
   mutating func handleBrowserFilter(_ key: Key, effects: inout [Effect]) {
     guard var browser = entityBrowser else { return }
-    switch keymap.command(for: key, in: .input) {
+    if case .paste(let text) = key {
+      browser.filterInput.insert(text)
+      entityBrowser = browser
+      return
+    }
+    let command = keymap.command(for: key, in: .input)
+    switch command {
     case .acceptInput:
       if let problem = browser.filterProblem {
         status = StatusMessage("fix the filter first: column \(problem.column): \(problem.message)", isError: true)
@@ -152,10 +195,9 @@ extension ExplorerState {
     case .cancelInput:
       browser.filterText = browser.filter
       browser.editing = false
-    case .deleteBackward:
-      if !browser.filterText.isEmpty { browser.filterText.removeLast() }
     default:
-      if let character = key.printable { browser.filterText.append(character) }
+      if let command, browser.filterInput.perform(command) { break }
+      if let character = key.printable { browser.filterInput.insert(String(character)) }
     }
     entityBrowser = browser
   }
@@ -213,7 +255,15 @@ extension ExplorerState {
       else { return }
       let number = query.offset / browser.pageSize
       browser.pages[number] = rows
+      if let key = browser.schema.primaryField?.name, let last = rows.last.flatMap({ EntityPager.primaryKey($0[key]) })
+      {
+        browser.keysByRowCount[query.offset + rows.count] = last
+      }
       browser.problem = nil
+      if number == browser.page, let row = browser.selectionOnArrival {
+        browser.cursor.select(row, count: rows.count)
+        browser.selectionOnArrival = nil
+      }
       entityBrowser = browser
       let of = browser.total.map { " of \(Format.grouped($0))" } ?? ""
       let range = rows.isEmpty ? "no rows" : "rows \(query.offset + 1)–\(query.offset + rows.count)\(of)"
@@ -298,6 +348,9 @@ extension ExplorerState {
         browser.cursor.move(by: delta, count: count, wrap: false)
       }
       entityBrowser = browser
+    case .plot:
+      // The wheel zooms the plot: up in, down out.
+      if event.kind != .press { plot?.zoom(in: delta < 0) }
     }
   }
 }

@@ -73,9 +73,8 @@ extension ExplorerView {
     if browser.filterText.isEmpty, !browser.editing {
       buffer.put("none: every entity (/ edits)", x: valueX, y: inner.y, style: theme[.dim], maxWidth: valueWidth)
     } else {
-      let shown = fieldText(browser.filterText, focused: browser.editing, width: valueWidth)
-      cut = shown.cut
-      buffer.put(shown.text, x: valueX, y: inner.y, maxWidth: valueWidth)
+      cut = drawInput(
+        browser.filterInput, focused: browser.editing, x: valueX, y: inner.y, width: valueWidth, into: &buffer)
     }
     if let problem = browser.filterProblem {
       let prefix = DisplayWidth.of(String(browser.filterText.prefix(max(0, problem.column - 1))))

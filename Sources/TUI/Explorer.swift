@@ -11,12 +11,15 @@ public enum ExplorerExit: Sendable, Hashable {
   case quit
   /// SIGINT or SIGTERM arrived; the terminal was restored first.
   case signal(Int32)
+  /// A demo script stopped (`vscope play`): an `expect` failed, a wait timed out, or a call failed.
+  case playbackFailed(DemoFailure)
 
   /// The process exit status to report: 0, or 128 + the signal number as shells do.
   public var exitCode: Int32 {
     switch self {
     case .quit: return 0
     case .signal(let number): return 128 + number
+    case .playbackFailed: return 1
     }
   }
 }
@@ -36,6 +39,13 @@ public struct ExplorerOptions: Sendable {
   /// Problems found while reading the theme and config files: the explorer shows them in its
   /// status line (the executable also prints them on stderr).
   public var notices: [String] = []
+  /// Creates the demo collections when an empty store's welcome box is answered with `d`;
+  /// nil (Milvus): the empty store only says that it has no collections.
+  public var demoInstaller: DemoInstaller?
+  /// Opens the collection a `:compare LOCATION` names (`embedded:NAME`, `embedded:/dir:NAME`,
+  /// `milvus://host:port[/db]/NAME`) on a backend of its own, closed after the call; nil: the
+  /// explorer offers only `:compare k=v`.
+  public var openLocation: (@Sendable (String) async throws -> (backend: any VectorBackend, collection: String))?
   /// Where `NO_COLOR` and the config directory (`XDG_CONFIG_HOME`, `HOME`) are read.
   public var environment: [String: String]
 
@@ -99,9 +109,10 @@ public struct ExplorerOptions: Sendable {
 /// this from the main actor, then exits with `exitCode`.
 @MainActor
 @discardableResult
-public func runExplorer(backend: any VectorBackend, options: ExplorerOptions = ExplorerOptions()) async throws
-  -> ExplorerExit
-{
+public func runExplorer(
+  backend: any VectorBackend, options: ExplorerOptions = ExplorerOptions(), playback: DemoPlayback? = nil,
+  recorder: DemoRecorder? = nil
+) async throws -> ExplorerExit {
   // Signals first, so that curses does not install handlers of its own.
   let signals = SignalWatch()
   defer { signals.stop() }
@@ -111,8 +122,12 @@ public func runExplorer(backend: any VectorBackend, options: ExplorerOptions = E
   let theme = (options.theme ?? .defaultDark).forTerminal(colors: screen.colorCount)
   let runtime = ExplorerRuntime(
     backend: backend, screen: screen, theme: theme, keymap: options.config.keymap, themes: options.themes,
-    colors: screen.colorCount, notices: options.notices, embedCommand: options.embedCommand.map { EmbeddingCommand($0) }
+    colors: screen.colorCount, notices: options.notices,
+    embedCommand: options.embedCommand.map { EmbeddingCommand($0) }, demoInstaller: options.demoInstaller,
+    locationOpener: options.openLocation.map { LocationOpener($0) }
   )
+  runtime.demo.player = playback.map(DemoPlayer.init)
+  runtime.demo.recorder = recorder
   return await runtime.run(signals: { signals.caught })
 }
 
@@ -145,6 +160,8 @@ final class ExplorerRuntime {
   private var tasks: [Int: Task<Void, Never>] = [:]
   private var needsDraw = true
   private var lastTick = ContinuousClock.now
+  /// The demo script playing or the keys being recorded (DemoPlayer.swift), if any.
+  var demo = DemoSession()
 
   /// How long a key read waits, so results and the spinner show promptly.
   static let keyTimeout = Duration.milliseconds(40)
@@ -153,7 +170,7 @@ final class ExplorerRuntime {
   init(
     backend: any VectorBackend, screen: any Screen, theme: Theme, keymap: Keymap = .standard,
     themes: ThemeCatalog = ThemeCatalog(userDirectory: nil), colors: Int = 256, notices: [String] = [],
-    embedCommand: EmbeddingCommand? = nil
+    embedCommand: EmbeddingCommand? = nil, demoInstaller: DemoInstaller? = nil, locationOpener: LocationOpener? = nil
   ) {
     self.backend = backend
     self.screen = screen
@@ -163,6 +180,8 @@ final class ExplorerRuntime {
     state.theme = theme
     state.keymap = keymap
     state.embedCommand = embedCommand
+    state.demoInstaller = demoInstaller
+    state.locationOpener = locationOpener
     var seed = SystemRandomNumberGenerator()
     state.random = SplitMix64(seed: seed.next())
     if !notices.isEmpty { state.pendingNotice = StatusMessage(notices.joined(separator: "; "), isError: true) }
@@ -182,8 +201,9 @@ final class ExplorerRuntime {
         lastTick = .now
         dispatch(.tick)
       }
+      if let ending = playDemo() { return ending }
       draw()
-      if let event = screen.nextEvent(timeout: Self.keyTimeout) { handle(event) }
+      if let event = screen.nextEvent(timeout: eventTimeout(now: .now)) { receive(event) }
       await Task.yield()
     }
     return .quit
@@ -219,8 +239,14 @@ final class ExplorerRuntime {
   func draw() {
     guard needsDraw else { return }
     needsDraw = false
-    screen.present(ExplorerView.render(state, theme: state.theme))
+    screen.present(composeFrame())
   }
+
+  /// Draws again at the next turn of the loop.
+  func requestDraw() { needsDraw = true }
+
+  /// No backend call is running and every result is applied.
+  var isIdle: Bool { tasks.isEmpty && !state.isBusy }
 
   /// Waits until no call is running and every result is applied (tests), then draws.
   func settle() async {
@@ -273,6 +299,40 @@ final class ExplorerRuntime {
     tasks.removeAll()
   }
 
+  /// One page of the entity browser in primary-key order, by keyset: from the query's anchor
+  /// (or the first row), primary-key-only queries of up to 16,384 keys walk to the page's first
+  /// row, then one query reads the page with every field. No offset is used, so this works past
+  /// Milvus's offset + limit cap; `iterator` makes Milvus Lite return the smallest keys.
+  nonisolated static func browserPage(_ query: RowsQuery, on backend: any VectorBackend) async throws -> [Row] {
+    let schema = try await backend.describeCollection(query.collection)
+    guard let primary = schema.primaryField?.name else { return [] }
+    var after = query.anchor?.key
+    var position = query.anchor?.rows ?? 0
+    while position < query.offset {
+      try Task.checkCancellation()
+      let step = min(16384, query.offset - position)
+      let keys = try await backend.query(
+        QueryRequest(
+          collection: query.collection, filter: EntityPager.filter(query.filter, primaryKey: primary, after: after),
+          limit: step, iterator: true)
+      ).compactMap { EntityPager.primaryKey($0[primary]) }.sorted()
+      // Fewer matching rows than the page's offset: the page is empty.
+      guard keys.count == step, let last = keys.last else { return [] }
+      after = last
+      position += step
+    }
+    let rows = try await backend.query(
+      QueryRequest(
+        collection: query.collection, filter: EntityPager.filter(query.filter, primaryKey: primary, after: after),
+        outputFields: ["*"], limit: query.limit, iterator: true))
+    return rows.map { (key: EntityPager.primaryKey($0[primary]), row: $0) }
+      .sorted { lhs, rhs in
+        guard let left = lhs.key, let right = rhs.key else { return lhs.key != nil }
+        return left < right
+      }
+      .map(\.row)
+  }
+
   /// The backend calls behind each request.
   nonisolated static func perform(
     _ request: Request, on backend: any VectorBackend, progress: (@Sendable (String) -> Void)? = nil
@@ -289,11 +349,7 @@ final class ExplorerRuntime {
       try Task.checkCancellation()
       return try await overview(on: backend)
     case .rows(let query):
-      let rows = try await backend.query(
-        QueryRequest(
-          collection: query.collection, filter: query.filter, outputFields: ["*"], limit: query.limit,
-          offset: query.offset))
-      return .rows(query, rows)
+      return .rows(query, try await browserPage(query, on: backend))
     case .count(let collection, let filter):
       return .count(
         collection: collection, filter: filter, try await backend.count(collection, filter: filter, partitions: []))
@@ -309,7 +365,10 @@ final class ExplorerRuntime {
       try await Task.sleep(for: ExplorerState.indexPollInterval)
       return .indexes(collection: collection, try await backend.describeIndexes(collection))
     case .load(let collection):
-      try await backend.loadCollection(collection) { percent in progress?("\(percent)%") }
+      // A bar in the status line ("loading books: ████░░░░  40%").
+      try await backend.loadCollection(collection) { percent in
+        progress?(Format.progressBar(done: percent, total: 100, width: 24))
+      }
       return .loadState(collection: collection, try await backend.loadState(collection))
     case .release(let collection):
       try await backend.releaseCollection(collection)
@@ -345,9 +404,21 @@ final class ExplorerRuntime {
       }
       let hits = try await backend.search(request)
       return .search(query, vector: request.vectors.first ?? [], hits: hits.first ?? [])
+    case .plotSample(let query):
+      return .plotSample(query, try await PlotSample.fetch(query, on: backend, progress: progress))
     case .entity(let collection, let id):
       let rows = try await backend.get(collection, ids: [id], outputFields: ["*"])
       return .entity(collection: collection, id: id, row: rows.first)
+    case .recall(let request, let maxRows):
+      return try await exactSearch(request, maxRows: maxRows, on: backend, progress: progress)
+    case .installDemo(let installer):
+      try await installer.install(backend) { note, fraction in
+        progress?(Format.progressBar(done: Int(fraction * 1000), total: 1000, width: 16) + " " + note)
+      }
+      try Task.checkCancellation()
+      return try await overview(on: backend)
+    case .compare(let query):
+      return .compare(query, try await query.run(on: backend))
     }
   }
 

@@ -7,7 +7,7 @@ import Model
 #endif
 
 /// `:export FILE`: a collection's rows as JSON lines (one object per row, keys sorted, dynamic
-/// keys at the top level as pymilvus prints them), read with paged `query` calls.
+/// keys at the top level as pymilvus prints them), read in primary-key order with `EntityPager`.
 enum RowExport {
   /// Rows per `query` call.
   static let pageSize = 1_000
@@ -38,17 +38,15 @@ enum RowExport {
     defer { close(descriptor) }
     var written = 0
     progress?("0 of \(Format.grouped(total)) rows")
-    while true {
-      try Task.checkCancellation()
-      let rows = try await backend.query(
-        QueryRequest(collection: collection, outputFields: ["*"], limit: pageSize, offset: written))
-      if rows.isEmpty { break }
+    // Keyset pages (`pk > last`) in primary-key order: offset paging stops at Milvus's 16,384 cap.
+    var pager = try await EntityPager(
+      backend: backend, collection: collection, outputFields: ["*"], pageSize: pageSize)
+    while let rows = try await pager.next() {
       var text = ""
       for row in rows { text += line(row) + "\n" }
       try writeAll(text, to: descriptor, path: path)
       written += rows.count
       progress?("\(Format.grouped(written)) of \(Format.grouped(max(total, written))) rows")
-      if rows.count < pageSize { break }
     }
     return written
   }

@@ -8,6 +8,9 @@ public enum Key: Sendable, Hashable {
   case function(Int)
   /// A control chord, named by its lowercase letter: `.control("l")` is Ctrl-L.
   case control(Character)
+  /// Text the terminal pasted in one piece (bracketed paste): inserted at the cursor of the
+  /// focused input in one go, never read as keys.
+  case paste(String)
 
   /// How the help screen shows the key.
   public var label: String {
@@ -30,6 +33,7 @@ public enum Key: Sendable, Hashable {
     case .delete: return "Del"
     case .function(let number): return "F\(number)"
     case .control(let letter): return "Ctrl-" + String(letter).uppercased()
+    case .paste: return "paste"
     }
   }
 

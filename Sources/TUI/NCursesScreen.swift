@@ -54,6 +54,11 @@ public final class NCursesScreen: Screen {
     // Presses of the left button and the wheel; clicks are not waited for (no interval).
     mouseinterval(0)
     _ = mousemask(Self.mouseEvents, nil)
+    // Bracketed paste: the terminal wraps pasted text in ESC [200~ … ESC [201~, which curses
+    // then reads as two keys of our own.
+    _ = define_key("\u{1b}[200~", Self.pasteStartCode)
+    _ = define_key("\u{1b}[201~", Self.pasteEndCode)
+    TerminalRestore.enableBracketedPaste()
     if useColor, has_colors() {
       start_color()
       use_default_colors()
@@ -98,6 +103,12 @@ public final class NCursesScreen: Screen {
         }
       }
     }
+    if let cursor = frame.cursor, cursor.x >= 0, cursor.x < width, cursor.y >= 0, cursor.y < height {
+      wmove(window, Int32(cursor.y), Int32(cursor.x))
+      curs_set(1)
+    } else {
+      curs_set(0)
+    }
     wnoutrefresh(window)
     doupdate()
   }
@@ -110,12 +121,41 @@ public final class NCursesScreen: Screen {
     case KEY_CODE_YES:
       if Int32(code) == KEY_RESIZE { return .resize(size) }
       if Int32(code) == KEY_MOUSE { return mouseEvent() }
+      if Int32(code) == Self.pasteStartCode { return .key(.paste(readPaste())) }
       return Self.functionKey(Int32(code)).map(InputEvent.key)
     case OK:
       return Self.characterKey(code).map(InputEvent.key)
     default:
       return nil
     }
+  }
+
+  // MARK: - Paste
+
+  /// The key codes `define_key` gives the bracketed-paste markers (past curses's own keys).
+  private static let pasteStartCode = Int32(KEY_MAX) + 1
+  private static let pasteEndCode = Int32(KEY_MAX) + 2
+
+  /// The pasted text, read up to the end marker (or until the terminal goes quiet for a
+  /// while, should the marker be lost). Carriage returns read as line breaks.
+  private func readPaste() -> String {
+    var text = ""
+    wtimeout(window, 500)
+    while true {
+      var code: wint_t = 0
+      let result = wget_wch(window, &code)
+      if result == KEY_CODE_YES {
+        if Int32(code) == Self.pasteEndCode { break }
+        continue
+      }
+      guard result == OK else { break }
+      if code == 13 {
+        text.append("\n")
+      } else if let scalar = Unicode.Scalar(UInt32(code)) {
+        text.unicodeScalars.append(scalar)
+      }
+    }
+    return text
   }
 
   // MARK: - Mouse

@@ -7,6 +7,8 @@ enum Page: Sendable, Hashable {
   case entity
   /// The entity browser: a collection's rows, filtered and paged.
   case entities
+  /// The vectors of a collection on the plane of their two principal components (`p`).
+  case plot
 }
 
 /// Where the search form's query vector comes from.
@@ -75,6 +77,9 @@ struct SearchForm: Sendable, Hashable {
   private(set) var filterProblem: FilterProblem?
   /// Why the last Enter did not run the search.
   var error: String?
+  /// The text fields as last edited, with their cursors (a cursor holds while its field's
+  /// text is unchanged; otherwise it sits at the end).
+  private var editedInputs: [FormField: TextField] = [:]
 
   init(collection: String, schema: CollectionSchema, indexes: [IndexStatus]) {
     self.collection = collection
@@ -151,6 +156,32 @@ struct SearchForm: Sendable, Hashable {
     case .output: outputFields = text
     }
     error = nil
+  }
+
+  /// The focused field's text and cursor; nil on a choice field. Setting it sets the text.
+  var input: TextField? {
+    get {
+      guard let text = text(of: field) else { return nil }
+      if let edited = editedInputs[field], edited.text == text { return edited }
+      return TextField(text)
+    }
+    set {
+      guard let newValue, text(of: field) != nil else { return }
+      setText(newValue.text, of: field)
+      editedInputs[field] = newValue
+    }
+  }
+
+  /// A paste into the form: at the cursor of the focused text field; on a choice field, text
+  /// that reads as a vector literal becomes the query vector (the source turns to `vector`).
+  mutating func paste(_ text: String) {
+    if input == nil {
+      guard case .success = VectorLiteral.parse(text) else { return }
+      source = .literal
+      field = .value
+      input = TextField(vectorText)
+    }
+    input?.insert(text)
   }
 
   /// Moves the focus to the next (or previous) field shown, wrapping round.
@@ -293,6 +324,8 @@ struct SearchResults: Sendable, Hashable {
   /// The query vector the search used (fetched, for "more like this").
   var vector: [Float]
   var hits: [SearchHit]
+  /// The recall meter's report on these hits, once `R` measured it.
+  var recall: RecallReport?
 }
 
 /// One entity, fetched with every field for the entity page.

@@ -53,7 +53,16 @@ extension ExplorerState {
 
   mutating func handleForm(_ key: Key, effects: inout [Effect]) {
     guard var form = searchForm else { return }
-    if let command = keymap.command(for: key, in: .form) {
+    let formCommand = keymap.command(for: key, in: .form)
+    let inputCommand = keymap.command(for: key, in: .input)
+    if case .paste(let text) = key {
+      form.paste(text)
+    } else if var input = form.input, let inputCommand, formCommand == nil || formCommand == .choose,
+      input.perform(inputCommand)
+    {
+      // In a text field the editing keys edit (Left and Right move the cursor, not the choice).
+      form.input = input
+    } else if let command = formCommand {
       switch command {
       case .nextField:
         form.moveFocus(by: 1)
@@ -77,10 +86,8 @@ extension ExplorerState {
       default:
         break
       }
-    } else if keymap.command(for: key, in: .input) == .deleteBackward {
-      if let text = form.text(of: form.field), !text.isEmpty { form.setText(String(text.dropLast()), of: form.field) }
-    } else if let character = key.printable, let text = form.text(of: form.field) {
-      form.setText(text + String(character), of: form.field)
+    } else if let character = key.printable, form.input != nil {
+      form.input?.insert(String(character))
     }
     searchForm = form
     savedForms[form.collection] = form

@@ -48,8 +48,10 @@ extension ExplorerView {
     let query = results.query
     let request = query.request
     let footer = hints(
-      [(.open, "entity"), (.moreLikeThis, "more like this"), (.search, "search"), (.back, "back")],
-      keymap: state.keymap)
+      [
+        (.open, "entity"), (.moreLikeThis, "more like this"), (.measureRecall, "recall"), (.search, "search"),
+        (.back, "back"),
+      ], keymap: state.keymap)
     let inner = drawPage(
       into: &buffer, rect: rect,
       title: "Results · \(request.collection) · \(query.source) · top \(request.topK) by \(query.metric.rawValue)",
@@ -58,7 +60,7 @@ extension ExplorerView {
     if !request.filter.isEmpty { summary += " · filter " + request.filter }
     for (name, value) in request.params.sorted(by: { $0.key < $1.key }) { summary += " · \(name)=\(value.jsonText)" }
     if state.resultsHistory.count > 0 { summary += " · \(state.resultsHistory.count) earlier (Esc)" }
-    buffer.putRow(summary, in: inner, row: 0, style: theme[.dim])
+    drawResultsSummary(summary, recall: results.recall, into: &buffer, inner: inner, theme: theme)
     let table = Rect(x: inner.x, y: inner.y + 1, width: inner.width, height: max(0, inner.height - 1))
     guard !results.hits.isEmpty else {
       let why = request.filter.isEmpty ? "" : " (the filter may exclude every entity)"
@@ -85,9 +87,22 @@ extension ExplorerView {
       columns.append(TableColumn(title: "", width: .flex(min: 0, ideal: 0)))
       rows = rows.map { $0 + [""] }
     }
+    let visibleRows = state.resultsTableRows
     drawTable(
       into: &buffer, rect: table, columns: columns, rows: rows, rowStyles: rows.map { _ in nil },
-      cursor: state.resultsCursor, visibleRows: Layout(size: state.size).resultRows, focused: true, theme: theme)
+      cursor: state.resultsCursor, visibleRows: visibleRows, focused: true, theme: theme)
+    let shownHits = min(visibleRows, results.hits.count - state.resultsCursor.offset)
+    drawMissed(
+      results, fields: fields, columns: columns, top: table.y + 1 + shownHits, inner: inner, into: &buffer,
+      theme: theme)
+    // The distances' histogram in the last rows, when they are free.
+    let missedRows = results.recall.map { $0.missed.isEmpty ? 0 : 1 + $0.missed.count } ?? 0
+    let histogramTop = inner.maxY - histogramRows
+    if histogramTop - 1 >= table.y + 1 + shownHits + missedRows {
+      drawDistanceHistogram(
+        results.hits, largerIsCloser: query.metric.largerIsCloser, into: &buffer,
+        rect: Rect(x: inner.x, y: histogramTop, width: inner.width, height: histogramRows), theme: theme)
+    }
   }
 
   /// The output fields the results show as columns: as asked, `*` expanded in schema order;
@@ -135,6 +150,16 @@ extension ExplorerView {
     drawTable(
       into: &buffer, rect: inner, columns: columns, rows: rows, rowStyles: styles, cursor: state.entityCursor,
       visibleRows: Layout(size: state.size).entityRows, focused: true, theme: theme)
+    // A sparkline of each vector under the table, when there is room for them all.
+    let vectors = fields.compactMap { field -> (name: String, values: [Float])? in
+      guard case .floatVector(let values) = field.value else { return nil }
+      return (field.name, values)
+    }
+    let shownFields = min(Layout(size: state.size).entityRows, fields.count - state.entityCursor.offset)
+    let sparklineRow = 1 + shownFields + 1
+    if !vectors.isEmpty, sparklineRow + vectors.count <= inner.height {
+      drawSparklines(vectors, into: &buffer, rect: inner, row: sparklineRow, theme: theme)
+    }
   }
 
   // MARK: - The form
@@ -189,11 +214,12 @@ extension ExplorerView {
           buffer.put(
             placeholder(field, form: form), x: valueX, y: inner.y + row, style: theme[.dim], maxWidth: valueWidth)
         } else {
-          let shownText = fieldText(text, focused: focused, width: valueWidth)
-          buffer.put(shownText.text, x: valueX, y: inner.y + row, maxWidth: valueWidth)
+          let input = focused ? (form.input ?? TextField(text)) : TextField(text)
+          let cut = drawInput(
+            input, focused: focused, x: valueX, y: inner.y + row, width: valueWidth, into: &buffer)
           if field == .filter, let problem = form.filterProblem {
             let prefix = DisplayWidth.of(String(text.prefix(max(0, problem.column - 1))))
-            let caret = min(max(0, prefix - shownText.cut), max(0, valueWidth - 1))
+            let caret = min(max(0, prefix - cut), max(0, valueWidth - 1))
             buffer.put("^", x: valueX + caret, y: inner.y + row + 1, style: theme[.error])
             for (offset, line) in (problemText ?? []).enumerated() {
               buffer.put(line, x: valueX, y: inner.y + row + 2 + offset, style: theme[.error], maxWidth: valueWidth)

@@ -109,6 +109,15 @@ enum Request: Sendable, Hashable {
   case dropCollection(String)
   /// `:export FILE`: every row of the collection as JSON lines, paged with `query`.
   case export(collection: String, path: String)
+  /// `p`: a sample of a collection's vectors (paged `query`), projected with PCA.
+  case plotSample(PlotQuery)
+  /// The recall meter: the results' search done exactly, refused above `maxRows` entities
+  /// (nil after the user confirmed a larger scan).
+  case recall(SearchRequest, maxRows: Int?)
+  /// The first-run offer's `d`: creates the demo collections, then lists the collections.
+  case installDemo(DemoInstaller)
+  /// `:compare`: the results' search beside the same search with other parameters or elsewhere.
+  case compare(CompareQuery)
 
   /// What the status line says while the call runs.
   var label: String {
@@ -130,6 +139,10 @@ enum Request: Sendable, Hashable {
     case .release(let collection): return "releasing \(collection)"
     case .dropCollection(let collection): return "dropping \(collection)"
     case .export(let collection, let path): return "exporting \(collection) to \(path)"
+    case .plotSample(let query): return "sampling \(query.collection).\(query.vectorField) for the plot"
+    case .recall(let request, _): return "exact search of \(request.collection) for recall"
+    case .installDemo: return "creating the demo data"
+    case .compare(let query): return "comparing \(query.leftLabel) with \(query.rightLabel)"
     }
   }
 
@@ -150,16 +163,49 @@ enum Request: Sendable, Hashable {
     case .release(let collection): return "releasing \(collection) failed"
     case .dropCollection(let collection): return "dropping \(collection) failed"
     case .export(let collection, _): return "exporting \(collection) failed"
+    case .plotSample(let query): return "plotting \(query.collection) failed"
+    case .recall(let request, _): return "exact search of \(request.collection) failed"
+    case .installDemo: return "creating the demo data failed"
+    case .compare(let query): return "comparing with \(query.rightLabel) failed"
     }
   }
 }
 
 /// One page of rows the entity browser asks for.
+///
+/// Pages are read in primary-key order by keyset (`pk > key`), never with `query`'s offset, so
+/// that a browser can page past Milvus's offset + limit ≤ 16,384 cap: `anchor` is a key the
+/// browser already knows with the number of matching rows up to it, and the runtime walks from
+/// there to `offset` with primary-key-only queries when the page is further on.
 struct RowsQuery: Sendable, Hashable {
   var collection: String
   var filter: String
   var offset: Int
   var limit: Int
+  /// The last key of the first `anchor.rows` matching rows; nil: count from the first row.
+  var anchor: (rows: Int, key: PrimaryKey)?
+
+  init(collection: String, filter: String, offset: Int, limit: Int, anchor: (rows: Int, key: PrimaryKey)? = nil) {
+    self.collection = collection
+    self.filter = filter
+    self.offset = offset
+    self.limit = limit
+    self.anchor = anchor
+  }
+
+  static func == (lhs: RowsQuery, rhs: RowsQuery) -> Bool {
+    lhs.collection == rhs.collection && lhs.filter == rhs.filter && lhs.offset == rhs.offset
+      && lhs.limit == rhs.limit && lhs.anchor?.rows == rhs.anchor?.rows && lhs.anchor?.key == rhs.anchor?.key
+  }
+
+  func hash(into hasher: inout Hasher) {
+    hasher.combine(collection)
+    hasher.combine(filter)
+    hasher.combine(offset)
+    hasher.combine(limit)
+    hasher.combine(anchor?.rows)
+    hasher.combine(anchor?.key)
+  }
 }
 
 /// A running backend call.
@@ -204,11 +250,22 @@ struct ExplorerState: Sendable, Hashable {
 
   var focus = Pane.collections
   var cursors: [Pane: ListCursor] = [:]
-  /// The collections filter: a case-insensitive substring of the name.
-  var filter = ""
+  /// The collections filter as typed, with its cursor.
+  var filterInput = TextField()
+  /// The collections filter: a case-insensitive substring of the name. Setting it puts the
+  /// cursor at the end.
+  var filter: String {
+    get { filterInput.text }
+    set { filterInput = TextField(newValue) }
+  }
   var editingFilter = false
-  /// The `:` prompt's text while it is open.
-  var commandLine: String?
+  /// The `:` prompt while it is open: its text and cursor.
+  var commandInput: TextField?
+  /// The `:` prompt's text while it is open. Setting it puts the cursor at the end.
+  var commandLine: String? {
+    get { commandInput?.text }
+    set { commandInput = newValue.map { TextField($0) } }
+  }
   /// Command lines run this session, oldest first (Up and Down walk them).
   var commandHistory: [String] = []
   /// Where Up/Down are in the history; nil: at the line being typed.
@@ -221,7 +278,11 @@ struct ExplorerState: Sendable, Hashable {
   var confirmDrop: String?
   /// Databases of the backend (for `:use` completion).
   var databases: [String] = []
-  var showHelp = false
+  var showHelp = false {
+    didSet { if !showHelp { helpScroll = 0 } }
+  }
+  /// The first help line shown, when the help screen is taller than the terminal.
+  var helpScroll = 0
 
   /// What the body shows: the browser's panes, the last search's results, or one entity.
   var page = Page.browser
@@ -230,6 +291,10 @@ struct ExplorerState: Sendable, Hashable {
   /// Each collection's form as last left, so the next search starts from it.
   var savedForms: [String: SearchForm] = [:]
   var results: SearchResults?
+  /// The search whose exact scan is above the size guard's limit: the next `R` on it scans anyway.
+  var recallConfirmation: SearchRequest?
+  /// The most entities the recall meter's exact search scans without asking.
+  var recallLimit = ExactSearchLimits.defaultMaxRows
   var resultsCursor = ListCursor()
   /// Results left by hopping to "more like this"; Esc goes back through them.
   var resultsHistory: [SearchResults] = []
@@ -241,8 +306,16 @@ struct ExplorerState: Sendable, Hashable {
   var resultsOrigin = Page.browser
   /// The entity browser (`e`, `:query`), kept while another page is shown.
   var entityBrowser: EntityBrowser?
+  /// The plot page (`p`), kept while another page is shown.
+  var plot: PlotState?
   /// The command that turns the search form's text into a vector, when one is configured.
   var embedCommand: EmbeddingCommand?
+  /// Creates the demo collections (embedded stores only): an empty store offers it with `d`.
+  var demoInstaller: DemoInstaller?
+  /// The compare page (`:compare`), shown over the results it was made from.
+  var compare: CompareState?
+  /// Opens the other side of `:compare LOCATION`; nil: only `:compare k=v` is offered.
+  var locationOpener: LocationOpener?
   /// Draws the random query vectors (seeded from the system in the runtime, fixed in tests).
   var random = SplitMix64(seed: 0x5EED)
 
@@ -266,7 +339,8 @@ struct ExplorerState: Sendable, Hashable {
   /// The collections that pass the filter, in listing order.
   var visibleCollections: [CollectionSummary] {
     guard !filter.isEmpty else { return collections }
-    return collections.filter { $0.name.lowercased().contains(filter.lowercased()) }
+    let needle = filter.lowercased()
+    return collections.filter { $0.name.lowercased().contains(needle) }
   }
 
   /// The collection the cursor is on, if any.
@@ -307,6 +381,13 @@ struct ExplorerState: Sendable, Hashable {
   }
 
   var isBusy: Bool { !operations.isEmpty }
+
+  /// Whether the Collections pane shows the welcome box that offers the demo data: an empty
+  /// store listed, an installer at hand, the browser in front.
+  var showsWelcome: Bool {
+    demoInstaller != nil && collectionsListed && collections.isEmpty && page == .browser && !showHelp
+      && searchForm == nil
+  }
 }
 
 /// A row of the Index pane.

@@ -16,6 +16,22 @@ enum TerminalRestore {
   static func restoreIfNeeded() {
     guard cursesActive.exchange(false, ordering: .sequentiallyConsistent) else { return }
     if !isendwin() { endwin() }
+    writeToTerminal(bracketedPasteOff)
+  }
+
+  private static let bracketedPasteOn = Array("\u{1b}[?2004h".utf8)
+  private static let bracketedPasteOff = Array("\u{1b}[?2004l".utf8)
+
+  /// Asks the terminal to bracket pasted text (`ESC [?2004h`); every way out turns it off again
+  /// (`restoreIfNeeded`), so the shell does not see the markers.
+  static func enableBracketedPaste() {
+    fflush(vs_stdout())
+    writeToTerminal(bracketedPasteOn)
+  }
+
+  /// Writes straight to the terminal (no stdio buffer): safe from a signal handler too.
+  private static func writeToTerminal(_ bytes: [UInt8]) {
+    bytes.withUnsafeBufferPointer { _ = write(STDOUT_FILENO, $0.baseAddress, $0.count) }
   }
 
   /// Registers the `atexit` handler (once per process).

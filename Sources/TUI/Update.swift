@@ -15,6 +15,7 @@ extension ExplorerState {
       handleMouse(mouse, effects: &effects)
     case .resize(let newSize):
       size = newSize
+      repageEntityBrowser(effects: &effects)
     case .tick:
       spinnerFrame &+= 1
     case .completed(let id, let result, let latency):
@@ -31,12 +32,17 @@ extension ExplorerState {
         if entityBrowser?.collection == query.collection, entityBrowser?.filter == query.filter {
           entityBrowser?.problem = message
         }
+      case .plotSample(let query):
+        if plot?.query == query { plot?.problem = message }
       default: break
       }
       status = StatusMessage("\(operation.request.failureLabel): \(message)", latency: latency, isError: true)
     case .cancelled(let id):
       guard let operation = operations.removeValue(forKey: id) else { break }
       if case .detail(let name) = operation.request { details[name] = .cancelled }
+      if case .plotSample(let query) = operation.request, plot?.query == query, plot?.sample == nil {
+        plot?.problem = "cancelled; r samples again"
+      }
       status = StatusMessage("cancelled \(operation.request.label)")
     case .progress(let id, let note):
       if operations[id] != nil { progressNotes[id] = note }
@@ -67,12 +73,25 @@ extension ExplorerState {
     if page == .entities, entityBrowser?.editing == true, !showHelp {
       return handleBrowserFilter(key, effects: &effects)
     }
+    if showsWelcome, let command = keymap.command(for: key, in: .welcome) { return perform(command, effects: &effects) }
+    if page == .plot, !showHelp, let command = keymap.command(for: key, in: .plot) {
+      return handlePlot(command)
+    }
     guard let command = keymap.command(for: key, in: .global) ?? keymap.command(for: key, in: .list) else { return }
+    if showsCompare, !showHelp, handleCompare(command, effects: &effects) { return }
     if showHelp {
       // Help is modal: it closes, or the explorer quits; nothing moves underneath it.
+      let maxScroll = ExplorerView.helpMaxScroll(self)
+      let page = max(1, Layout(size: size).body.height - 3)
       switch command {
       case .toggleHelp, .back: showHelp = false
       case .quit: perform(.quit, effects: &effects)
+      case .moveDown: helpScroll = min(maxScroll, helpScroll + 1)
+      case .moveUp: helpScroll = max(0, helpScroll - 1)
+      case .pageDown: helpScroll = min(maxScroll, helpScroll + page)
+      case .pageUp: helpScroll = max(0, helpScroll - page)
+      case .top: helpScroll = 0
+      case .bottom: helpScroll = maxScroll
       default: break
       }
       return
@@ -83,6 +102,7 @@ extension ExplorerState {
   private mutating func handleInput(_ key: Key, effects: inout [Effect]) {
     let command = keymap.command(for: key, in: .input)
     if command != .complete { completion = nil }
+    if case .paste(let text) = key { return editInput { $0.insert(text) } }
     if let command {
       switch command {
       case .acceptInput:
@@ -120,24 +140,20 @@ extension ExplorerState {
               status = StatusMessage("kept \(name): drop cancelled")
             }
           } else {
-            commandLine = String(line.dropLast())
+            editInput { $0.perform(.deleteBackward) }
           }
         } else if filter.isEmpty {
           editingFilter = false
         } else {
-          changeFilter(to: String(filter.dropLast()))
+          editInput { $0.perform(.deleteBackward) }
         }
       case .complete:
-        if commandLine != nil, confirmDrop == nil { complete() }
+        if let input = commandInput, confirmDrop == nil { complete(beforeCursorOf: input) }
       default:
-        break
+        editInput { $0.perform(command) }
       }
     } else if let character = key.printable {
-      if let line = commandLine {
-        commandLine = line + String(character)
-      } else {
-        changeFilter(to: filter + String(character))
-      }
+      editInput { $0.insert(String(character)) }
     } else if commandLine != nil, let command = keymap.command(for: key, in: .list) {
       // On the command line, the up and down keys walk the history.
       if confirmDrop == nil, command == .moveUp || command == .moveDown {
@@ -157,7 +173,14 @@ extension ExplorerState {
     case .toggleHelp:
       showHelp.toggle()
     case .refresh:
-      if page == .entities { reloadEntityBrowser(effects: &effects) } else { refresh(effects: &effects) }
+      if page == .entities {
+        reloadEntityBrowser(effects: &effects)
+      } else if page == .plot, let query = plot?.query {
+        plot = PlotState(query: query, origin: plot?.origin ?? .browser)
+        effects += start(.plotSample(query))
+      } else {
+        refresh(effects: &effects)
+      }
     case .commandLine:
       commandLine = ""
       historyIndex = nil
@@ -193,6 +216,8 @@ extension ExplorerState {
         } else {
           page = resultsOrigin == .entities && entityBrowser != nil ? .entities : .browser
         }
+      } else if page == .plot {
+        page = plot?.origin ?? .browser
       } else if page == .entities {
         page = .browser
       } else if focus != .collections {
@@ -226,7 +251,7 @@ extension ExplorerState {
         }
       case .results: openEntity(effects: &effects)
       case .entities: openEntityFromBrowser(effects: &effects)
-      case .entity: break
+      case .entity, .plot: break
       }
     case .browseEntities:
       openEntityBrowser(filter: nil, effects: &effects)
@@ -234,8 +259,17 @@ extension ExplorerState {
       openSearchForm()
     case .moreLikeThis:
       moreLikeThis(effects: &effects)
+    case .plot:
+      openPlot(effects: &effects)
+    case .cyclePlotColor, .zoomPlotIn, .zoomPlotOut, .panPlot, .resetPlot:
+      break
+    case .measureRecall:
+      measureRecall(effects: &effects)
+    case .installDemo:
+      if showsWelcome, let demoInstaller { effects += start(.installDemo(demoInstaller)) }
     case .acceptInput, .cancelInput, .deleteBackward, .nextField, .previousField, .choose, .runSearch, .closeForm,
-      .complete:
+      .complete, .cursorLeft, .cursorRight, .lineStart, .lineEnd, .deleteForward, .deleteWordBackward, .deleteToStart,
+      .deleteToEnd:
       break
     }
   }
@@ -248,6 +282,7 @@ extension ExplorerState {
     case .results: return layout.resultRows
     case .entity: return layout.entityRows
     case .entities: return layout.browserRows
+    case .plot: return 1
     }
   }
 
@@ -265,13 +300,41 @@ extension ExplorerState {
       guard var browser = entityBrowser else { return }
       body(&browser.cursor, browser.shownRows?.count ?? 0)
       entityBrowser = browser
+    case .plot:
+      break
+    }
+  }
+
+  /// Tab on the command line: completes the text before the cursor, keeping the text after it.
+  private mutating func complete(beforeCursorOf input: TextField) {
+    var tail = String(input.text.dropFirst(input.cursor))
+    guard !tail.isEmpty else { return complete() }
+    commandLine = String(input.text.prefix(input.cursor))
+    complete()
+    let head = commandLine ?? ""
+    if head.hasSuffix(" "), tail.hasPrefix(" ") { tail.removeFirst() }
+    commandInput = TextField(head + tail, cursor: head.count)
+  }
+
+  /// Edits the open input (the command line, or else the collections filter) with `edit`.
+  private mutating func editInput(_ edit: (inout TextField) -> Void) {
+    if var line = commandInput {
+      edit(&line)
+      commandInput = line
+    } else {
+      var input = filterInput
+      edit(&input)
+      changeFilter(to: input)
     }
   }
 
   /// Sets the filter, keeping the selected collection selected when it still passes.
-  private mutating func changeFilter(to newFilter: String) {
+  private mutating func changeFilter(to newFilter: String) { changeFilter(to: TextField(newFilter)) }
+
+  /// Sets the filter and its cursor, keeping the selected collection selected when it still passes.
+  private mutating func changeFilter(to newFilter: TextField) {
     let selectedName = selectedCollection?.name
-    filter = newFilter
+    filterInput = newFilter
     let index = visibleCollections.firstIndex(where: { $0.name == selectedName }) ?? 0
     self[cursor: .collections].select(index, count: visibleCollections.count)
   }
@@ -327,6 +390,8 @@ extension ExplorerState {
         status = StatusMessage("using database \(database): \(listed.count) \(noun)", latency: latency)
       case .dropCollection(let name):
         status = StatusMessage("dropped collection \(name); \(listed.count) \(noun) left", latency: latency)
+      case .installDemo:
+        status = StatusMessage("created the demo data: \(listed.map(\.name).joined(separator: ", "))", latency: latency)
       default:
         status = StatusMessage("listed \(listed.count) \(noun) in \(database)", latency: latency)
       }
@@ -338,7 +403,16 @@ extension ExplorerState {
         "described \(name): \(fields) field\(fields == 1 ? "" : "s"), \(indexes) index\(indexes == 1 ? "" : "es")",
         latency: latency)
     case .search(let query, let vector, let hits):
+      compare = nil
       applySearch(query, vector: vector, hits: hits, latency: latency)
+    case .compare(let query, let outcome):
+      applyCompare(query, outcome, latency: latency)
+    case .plotSample(let query, let sample):
+      applyPlotSample(query, sample, latency: latency)
+    case .recall(let request, let exact):
+      applyRecall(request, exact: exact, latency: latency)
+    case .recallTooLarge(let request, let rows):
+      askToConfirmRecall(request, rows: rows)
     case .entity(let collection, let id, let row):
       guard entity?.collection == collection, entity?.id == id else { break }
       entity?.row = row
@@ -380,12 +454,16 @@ extension ExplorerState {
     for pane in Pane.allCases {
       self[cursor: pane].keepVisible(visible: layout.listRows(pane), count: rowCount(pane))
     }
-    resultsCursor.keepVisible(visible: layout.resultRows, count: results?.hits.count ?? 0)
+    resultsCursor.keepVisible(visible: resultsTableRows, count: results?.hits.count ?? 0)
     if var browser = entityBrowser {
       browser.cursor.keepVisible(visible: layout.browserRows, count: browser.shownRows?.count ?? 0)
       entityBrowser = browser
     }
     entityCursor.keepVisible(visible: layout.entityRows, count: entityRows.count)
+    if var shown = compare {
+      shown.cursor.keepVisible(visible: layout.compareRows, count: shown.rows.count)
+      compare = shown
+    }
   }
 }
 

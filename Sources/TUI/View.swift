@@ -22,11 +22,17 @@ enum ExplorerView {
         drawSchema(into: &buffer, layout: layout, state: state, theme: theme)
         drawIndex(into: &buffer, layout: layout, state: state, theme: theme)
       case .results:
-        drawResults(into: &buffer, rect: layout.body, state: state, theme: theme)
+        if state.showsCompare {
+          drawCompare(into: &buffer, rect: layout.body, state: state, theme: theme)
+        } else {
+          drawResults(into: &buffer, rect: layout.body, state: state, theme: theme)
+        }
       case .entity:
         drawEntity(into: &buffer, rect: layout.body, state: state, theme: theme)
       case .entities:
         drawEntityBrowser(into: &buffer, rect: layout.body, state: state, theme: theme)
+      case .plot:
+        drawPlot(into: &buffer, rect: layout.body, state: state, theme: theme)
       }
       if let form = state.searchForm {
         drawSearchForm(form, into: &buffer, body: layout.body, state: state, theme: theme)
@@ -95,9 +101,8 @@ enum ExplorerView {
       } else {
         x += buffer.put(":", x: x, y: rect.y)
       }
-      let room = max(0, rect.maxX - 1 - x)
-      x += buffer.put(fieldText(line, focused: false, width: room).text, x: x, y: rect.y, maxWidth: room)
-      buffer.put(" ", x: x, y: rect.y, style: theme[.selection])
+      let room = max(0, rect.maxX - x)
+      drawInput(state.commandInput ?? TextField(line), focused: true, x: x, y: rect.y, width: room, into: &buffer)
       if let completion = state.completion {
         drawCompletion(completion, into: &buffer, y: rect.y - 1, width: rect.width, theme: theme)
       }
@@ -224,14 +229,21 @@ enum ExplorerView {
       title += state.filter.isEmpty ? " (\(visible.count))" : " (\(visible.count) of \(state.collections.count))"
     }
     var footerLeft: String?
+    var filterCursor: Int?
     if state.editingFilter {
-      footerLeft = "/" + state.filter + "▏"
+      // The footer holds " /" then the filter around its cursor; the terminal's cursor shows in it.
+      let shown = state.filterInput.window(width: max(1, layout.collections.width - 7))
+      footerLeft = "/" + shown.text
+      filterCursor = shown.cursorColumn
     } else if !state.filter.isEmpty {
       footerLeft = "/" + state.filter + " (Esc clears)"
     }
     let inner = drawPane(
       .collections, into: &buffer, rect: layout.collections, title: title, footerLeft: footerLeft,
       footerRight: position(cursor, count: visible.count), state: state, theme: theme)
+    if let filterCursor {
+      buffer.cursor = CellPosition(x: layout.collections.x + 4 + filterCursor, y: layout.collections.maxY - 1)
+    }
     if let error = state.listingError, !state.collectionsListed {
       var lines = [("cannot list the collections:", theme[.error]), (error, theme[.error])]
       if !state.isBusy { lines.append(("r tries again", theme[.dim])) }
@@ -242,6 +254,10 @@ enum ExplorerView {
       drawMessage(into: &buffer, rect: inner, lines: [(state.isBusy ? "loading…" : "nothing listed yet", theme[.dim])])
       return
     }
+    if state.showsWelcome {
+      DemoOverlay.drawWelcome(into: &buffer, rect: inner, state: state, theme: theme)
+      return
+    }
     guard !visible.isEmpty else {
       let message =
         state.collections.isEmpty
@@ -250,24 +266,44 @@ enum ExplorerView {
       drawMessage(into: &buffer, rect: inner, lines: [(message, theme[.dim])])
       return
     }
-    let rows = visible.map { summary -> [String] in
-      let index = summary.indexTypes.map { $0.isEmpty ? "—" : $0.joined(separator: ",") } ?? "?"
-      return [
-        summary.name, Format.grouped(summary.info.entityCount), summary.info.loadState.rawValue, index,
+    // Only the rows on screen are formatted, so a frame costs the same for 1,000 collections as
+    // for 100,000; the column widths still fit every row, measured without formatting them.
+    let indexText = { (summary: CollectionSummary) in
+      summary.indexTypes.map { $0.isEmpty ? "—" : $0.joined(separator: ",") } ?? "?"
+    }
+    let window = cursor.offset..<min(visible.count, cursor.offset + layout.listRows(.collections))
+    let rows = visible[window].map { summary -> [String] in
+      [
+        summary.name, Format.grouped(summary.info.entityCount), summary.info.loadState.rawValue, indexText(summary),
         summary.info.description,
       ]
     }
-    let widest = { (column: Int) in rows.map { DisplayWidth.of($0[column]) }.max() ?? 0 }
+    let widestEntities = Format.grouped(visible.map { abs($0.info.entityCount) }.max() ?? 0).count
+    let indexWidths = visible.map { summary in
+      summary.indexTypes.map { types in types.isEmpty ? 1 : types.reduce(types.count - 1) { $0 + cells($1) } } ?? 1
+    }
+    let widestName = visible.map { cells($0.name) }.max() ?? 0
+    let widestDescription = visible.map { cells($0.info.description) }.max() ?? 0
     let columns = [
-      TableColumn(title: "NAME", width: .flex(min: 12, ideal: max(12, widest(0)))),
-      TableColumn(title: "ENTITIES", width: .fixed(max(8, widest(1))), alignRight: true),
+      TableColumn(title: "NAME", width: .flex(min: 12, ideal: max(12, widestName))),
+      TableColumn(title: "ENTITIES", width: .fixed(max(8, widestEntities)), alignRight: true),
       TableColumn(title: "LOAD", width: .fixed(8)),
-      TableColumn(title: "INDEX", width: .fixed(max(5, min(16, widest(3))))),
-      TableColumn(title: "DESCRIPTION", width: .flex(min: 0, ideal: widest(4))),
+      TableColumn(title: "INDEX", width: .fixed(max(5, min(16, indexWidths.max() ?? 0)))),
+      TableColumn(title: "DESCRIPTION", width: .flex(min: 0, ideal: widestDescription)),
     ]
+    var windowCursor = cursor
+    windowCursor.selected -= cursor.offset
+    windowCursor.offset = 0
     drawTable(
-      into: &buffer, rect: inner, columns: columns, rows: rows, rowStyles: rows.map { _ in nil }, cursor: cursor,
-      visibleRows: layout.listRows(.collections), focused: state.focus == .collections, theme: theme)
+      into: &buffer, rect: inner, columns: columns, rows: rows, rowStyles: rows.map { _ in nil },
+      cursor: windowCursor, visibleRows: layout.listRows(.collections), focused: state.focus == .collections,
+      theme: theme)
+  }
+
+  /// Cells `text` takes: its length when it is printable ASCII (names usually are), else as
+  /// `DisplayWidth` counts them.
+  private static func cells(_ text: String) -> Int {
+    text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F } ? text.utf8.count : DisplayWidth.of(text)
   }
 
   // MARK: - Schema
@@ -401,48 +437,95 @@ enum ExplorerView {
   private static func drawHelp(into buffer: inout CellBuffer, rect: Rect, state: ExplorerState, theme: Theme) {
     buffer.drawBorder(rect, glyphs: .thick, style: theme[.borderFocused])
     buffer.put(" Keys ", x: rect.x + 2, y: rect.y, style: theme[.titleFocused])
-    let footer = " ? or Esc closes "
+    let inner = helpArea(rect)
+    let help = helpLayout(state: state, width: inner.width, height: inner.height)
+    let scroll = min(max(0, state.helpScroll), help.maxScroll)
+    var footer = " ? or Esc closes "
+    if help.maxScroll > 0 {
+      let down = state.keymap.keyLabel(for: .moveDown) ?? "j"
+      let up = state.keymap.keyLabel(for: .moveUp) ?? "k"
+      let more = scroll < help.maxScroll ? (scroll > 0 ? "↑↓" : "↓") : "↑"
+      footer = " \(more) \(down) \(up) scroll · ? or Esc closes "
+    }
     buffer.put(footer, x: rect.maxX - 2 - DisplayWidth.of(footer), y: rect.maxY - 1, style: theme[.titleFocused])
-    let inner = Rect(x: rect.x + 2, y: rect.y + 1, width: max(0, rect.width - 4), height: max(0, rect.height - 2))
     let keyWidth = 12
+    for (column, lines) in help.columns.enumerated() {
+      let x = inner.x + column * (help.columnWidth + help.gap)
+      for (row, line) in lines.dropFirst(scroll).prefix(inner.height).enumerated() {
+        let y = inner.y + row
+        if line.isHeading {
+          buffer.put(DisplayWidth.truncate(line.text, to: help.columnWidth), x: x, y: y, style: theme[.titleFocused])
+        } else if !line.key.isEmpty {
+          buffer.put(DisplayWidth.pad(line.key, to: keyWidth), x: x, y: y, style: theme[.key], maxWidth: keyWidth)
+          buffer.put(DisplayWidth.truncate(line.text, to: help.columnWidth - keyWidth), x: x + keyWidth, y: y)
+        }
+      }
+    }
+  }
+
+  /// The help box's inside, within the body.
+  private static func helpArea(_ rect: Rect) -> Rect {
+    Rect(x: rect.x + 2, y: rect.y + 1, width: max(0, rect.width - 4), height: max(0, rect.height - 2))
+  }
+
+  /// How far the help screen scrolls at the explorer's size: 0 when every line fits.
+  static func helpMaxScroll(_ state: ExplorerState) -> Int {
+    let inner = helpArea(Layout(size: state.size).body)
+    return helpLayout(state: state, width: inner.width, height: inner.height).maxScroll
+  }
+
+  /// The help screen's lines in columns: one section per key scope, generated from the keymap,
+  /// then the `:` commands. Whole sections go into columns; when they cannot all fit the height,
+  /// the columns are balanced and scroll together.
+  private static func helpLayout(
+    state: ExplorerState, width: Int, height: Int
+  ) -> (columns: [[HelpLine]], columnWidth: Int, gap: Int, maxScroll: Int) {
     let gap = 2
-    // One section per scope, generated from the keymap: a heading, then one line per binding.
-    let sections = KeyScope.allCases.compactMap { scope -> [HelpLine]? in
+    var sections = KeyScope.allCases.compactMap { scope -> [HelpLine]? in
       let bindings = state.keymap.bindings(in: scope)
       guard !bindings.isEmpty else { return nil }
       return [HelpLine(key: "", text: scope.rawValue, isHeading: true)]
         + bindings.map { HelpLine(key: $0.keys.map(\.label).joined(separator: " "), text: $0.help, isHeading: false) }
     }
-    let columnCount = max(1, min(sections.count, 3, (inner.width + gap) / (36 + gap)))
-    let columnWidth = (inner.width - gap * (columnCount - 1)) / columnCount
-    // Whole sections go into columns: a new column when a section does not fit below the last
-    // one, or when there are columns to spare for the sections left.
+    sections.append(
+      [HelpLine(key: "", text: "Commands", isHeading: true)]
+        + CommandSyntax.help.map { HelpLine(key: $0.usage, text: $0.text, isHeading: false) })
+    let columnCount = max(1, min(sections.count, 3, (width + gap) / (36 + gap)))
+    let columnWidth = (width - gap * (columnCount - 1)) / columnCount
+    let blank = HelpLine(key: "", text: "", isHeading: false)
+    // A new column when a section does not fit below the last one, or when there are columns to
+    // spare for the sections left.
     var columns: [[HelpLine]] = [[]]
     for (index, section) in sections.enumerated() {
       let current = columns[columns.count - 1]
       let sectionsLeft = sections.count - index
       let columnsLeft = columnCount - columns.count
-      let fits = current.count + 1 + section.count <= inner.height
+      let fits = current.count + 1 + section.count <= height
       if !current.isEmpty, columnsLeft > 0, !fits || sectionsLeft <= columnsLeft {
         columns.append(section)
       } else {
         // A blank line between sections, unless it is what would push the section's end off.
-        let blank = !current.isEmpty && (fits || current.count + section.count > inner.height)
-        columns[columns.count - 1] += (blank ? [HelpLine(key: "", text: "", isHeading: false)] : []) + section
+        let separated = !current.isEmpty && (fits || current.count + section.count > height)
+        columns[columns.count - 1] += (separated ? [blank] : []) + section
       }
     }
-    for (column, lines) in columns.enumerated() {
-      let x = inner.x + column * (columnWidth + gap)
-      for (row, line) in lines.prefix(inner.height).enumerated() {
-        let y = inner.y + row
-        if line.isHeading {
-          buffer.put(DisplayWidth.truncate(line.text, to: columnWidth), x: x, y: y, style: theme[.titleFocused])
-        } else if !line.key.isEmpty {
-          buffer.put(DisplayWidth.pad(line.key, to: keyWidth), x: x, y: y, style: theme[.key], maxWidth: keyWidth)
-          buffer.put(DisplayWidth.truncate(line.text, to: columnWidth - keyWidth), x: x + keyWidth, y: y)
-        }
+    if columns.allSatisfy({ $0.count <= height }) {
+      return (columns, columnWidth, gap, 0)
+    }
+    // Too tall: balance the sections over the columns (each column about a share of the lines).
+    let total = sections.reduce(0) { $0 + $1.count + 1 } - 1
+    let target = (total + columnCount - 1) / columnCount
+    columns = [[]]
+    for section in sections {
+      let current = columns[columns.count - 1]
+      if !current.isEmpty, columns.count < columnCount, current.count + 1 + section.count > target {
+        columns.append(section)
+      } else {
+        columns[columns.count - 1] += (current.isEmpty ? [] : [blank]) + section
       }
     }
+    let tallest = columns.map(\.count).max() ?? 0
+    return (columns, columnWidth, gap, max(0, tallest - height))
   }
 
   private struct HelpLine {

@@ -379,9 +379,21 @@ struct Search: AsyncParsableCommand {
     name: .customLong("repeat"),
     help: "Run the search this many times and print latency figures to stderr (for measuring).")
   var repetitions: Int = 1
+  @Flag(
+    help: """
+      Also run the same search exactly (no index) and print recall@k and the exact neighbours the \
+      index missed; with --json each query becomes {"hits": […], "recall": {…}}.
+      """)
+  var recall = false
+  @Option(
+    name: .customLong("recall-limit"),
+    help: "The most entities --recall's exact search may scan (default \(ExactSearchLimits.defaultMaxRows)).")
+  var recallLimit: Int?
 
   func validate() throws {
     if repetitions < 1 { throw ValidationError("--repeat must be at least 1") }
+    if let recallLimit, recallLimit < 1 { throw ValidationError("--recall-limit must be at least 1") }
+    if recallLimit != nil, !recall { throw ValidationError("--recall-limit goes with --recall") }
     if [vector != nil, vectorFile != nil, like != nil, text != nil].filter({ $0 }).count != 1 {
       throw ValidationError("give one of --vector '[…]', --vector-file FILE, --like ID or --text TEXT")
     }
@@ -441,18 +453,26 @@ struct Search: AsyncParsableCommand {
             queries.count, mean, latencies[latencies.count / 2],
             latencies[min(latencies.count - 1, latencies.count * 99 / 100)]))
       }
+      var reports: [RecallReport]?
+      if recall {
+        let limits = ExactSearchLimits(maxRows: recallLimit ?? ExactSearchLimits.defaultMaxRows)
+        reports = try await Recall.measure(request, ann: results, on: store, limits: limits) { scanned, total in
+          Console.progress("exact search: \(scanned) of \(total) entities")
+        }
+        Console.endProgress()
+      }
       if output.json {
-        Console.printJSON(
+        let lists: [JSONValue] = results.map { hits in
           .array(
-            results.map { hits in
-              .array(
-                hits.map {
-                  .object([
-                    "id": Format.json($0.id), "distance": Format.json($0.distance),
-                    "entity": Format.json($0.fields),
-                  ])
-                })
-            }))
+            hits.map {
+              .object([
+                "id": Format.json($0.id), "distance": Format.json($0.distance), "entity": Format.json($0.fields),
+              ])
+            })
+        }
+        guard let reports else { return Console.printJSON(.array(lists)) }
+        Console.printJSON(
+          .array(zip(lists, reports).map { .object(["hits": $0, "recall": Self.json($1)]) }))
         return
       }
       for (index, hits) in results.enumerated() {
@@ -462,8 +482,25 @@ struct Search: AsyncParsableCommand {
           [String($0.offset + 1 + offset), $0.element.id.description, Format.distance($0.element.distance)]
         }
         print(Query.table(rows, schema: schema, leading: ["RANK", "ID", "DISTANCE"], leadingCells: leading).render())
+        if let report = reports?[index] {
+          print(report.summary)
+          if !report.missed.isEmpty {
+            let missed = report.missed.map { "\($0.id) (\(Format.distance($0.distance)))" }
+            print("missed: " + missed.joined(separator: ", "))
+          }
+        }
       }
     }
+  }
+
+  /// `--recall --json`'s object: recall, k, found, the missed neighbours and the ANN-only ids.
+  static func json(_ report: RecallReport) -> JSONValue {
+    .object([
+      "recall": .double(report.recall), "k": .int(Int64(report.k)), "found": .int(Int64(report.found)),
+      "missed": .array(
+        report.missed.map { .object(["id": Format.json($0.id), "distance": Format.json($0.distance)]) }),
+      "ann_only": .array(report.annOnly.map(Format.json)),
+    ])
   }
 
   /// The embedding command: `--embed-cmd`, else `embed_cmd` in the config file.
@@ -509,15 +546,14 @@ struct Export: AsyncParsableCommand {
       var writer = JSONLinesWriter(fileHandle: handle, schema: schema)
       let total = try await store.count(name, filter: filter, partitions: [])
       let outputFields = fields.map { Arguments.fieldList($0) } ?? ["*"]
-      let page = 4096
+      // Keyset pages (`pk > last`) in primary-key order: offset paging stops at Milvus's 16,384 cap.
+      var pager = try await EntityPager(
+        backend: store, collection: name, filter: filter, outputFields: outputFields, pageSize: 4096)
       var offset = 0
-      while offset < total {
-        let rows = try await store.query(
-          QueryRequest(collection: name, filter: filter, outputFields: outputFields, limit: page, offset: offset))
-        if rows.isEmpty { break }
+      while let rows = try await pager.next() {
         try writer.write(rows)
         offset += rows.count
-        if output != nil { Console.progress("exporting \(name): \(offset)/\(total)") }
+        if output != nil { Console.progress("exporting \(name): \(offset)/\(max(total, offset))") }
       }
       try writer.flush()
       if output != nil {

@@ -21,7 +21,8 @@ struct Vscope: AsyncParsableCommand {
     subcommands: [
       Collections.self, Describe.self, Create.self, Drop.self, Rename.self, Import.self, Export.self, Insert.self,
       Delete.self, Query.self, Count.self, Search.self, Load.self, Release.self, IndexCommand.self,
-      Partitions.self, Databases.self, DemoCommand.self, BenchCommand.self,
+      Partitions.self, Databases.self, DemoCommand.self, BenchCommand.self, CopyCommand.self, TUIBenchCommand.self,
+      PlayCommand.self, RecordCommand.self, CompareCommand.self,
     ]
   )
 
@@ -35,10 +36,12 @@ struct Vscope: AsyncParsableCommand {
       return
     }
     // Theme and config problems are told here too, since the explorer's screen hides stderr.
-    let options = ExplorerOptions.load(
+    var options = ExplorerOptions.load(
       theme: explorer.theme, colorMode: ColorMode(rawValue: explorer.color) ?? .auto,
       embedCommand: explorer.embed.command)
     for notice in options.notices { Console.info("warning: " + notice) }
+    options.demoInstaller = backend.demoInstaller
+    options.openLocation = backend.locationOpener
     let store = try await backend.open(writable: true)
     let ending: ExplorerExit
     do {
@@ -192,6 +195,23 @@ struct BackendOptions: ParsableArguments {
     }
     if let db { try await backend.useDatabase(db) }
     return backend
+  }
+}
+
+extension BackendOptions {
+  /// Opens the collection a `:compare LOCATION` names in the explorer (the forms `vscope copy`
+  /// takes), with this command line's store directory, token, CA file and timeout: an embedded
+  /// store read-only, Milvus with strong consistency.
+  var locationOpener: @Sendable (String) async throws -> (backend: any VectorBackend, collection: String) {
+    let options = self
+    return { text in
+      do {
+        let location = try CopyLocation(parsing: text, defaultDirectory: options.data)
+        return (try location.open(writable: false, with: options), location.collection)
+      } catch let error as UserError {
+        throw VectorError.invalidArgument(error.message)
+      }
+    }
   }
 }
 

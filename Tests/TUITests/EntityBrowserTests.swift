@@ -84,9 +84,16 @@ final class EntityBrowserTests: XCTestCase {
     // Paging fetches on demand: the next page once; going back and forth uses what came.
     let firstPage = try XCTUnwrap(browser.shownRows)
     var effects = state.press(.pageDown)
+    // The next page starts after the last key of the first (keyset paging, in key order).
+    let lastKey = try XCTUnwrap(EntityPager.primaryKey(firstPage.last?["id"]))
     XCTAssertEqual(
       requests(effects),
-      [.rows(RowsQuery(collection: "books", filter: "year > 2000", offset: pageSize, limit: pageSize))])
+      [
+        .rows(
+          RowsQuery(
+            collection: "books", filter: "year > 2000", offset: pageSize, limit: pageSize,
+            anchor: (rows: pageSize, key: lastKey)))
+      ])
     XCTAssertTrue(state.frame.text.contains("loading page 2…"))
     try await settle(&state, effects, backend: backend)
     XCTAssertEqual(state.entityBrowser?.page, 1)

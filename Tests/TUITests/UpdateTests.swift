@@ -144,7 +144,8 @@ final class UpdateTests: XCTestCase {
     XCTAssertEqual(state.visibleCollections.map(\.name), ["songs"], "case-insensitive")
     XCTAssertEqual(selectedName(state), "songs")
     XCTAssertTrue(state.frame.text.contains("Collections (1 of 3)"))
-    XCTAssertTrue(state.frame.text.contains("/sO▏"))
+    XCTAssertTrue(state.frame.text.contains("/sO "))
+    XCTAssertNotNil(state.frame.cursor, "the terminal cursor shows where the filter is typed")
     state.type("x")
     XCTAssertEqual(state.visibleCollections.count, 0)
     XCTAssertTrue(state.frame.text.contains("no collection name contains “sOx”"))
@@ -209,6 +210,37 @@ final class UpdateTests: XCTestCase {
       XCTAssertTrue(text.contains(line), "help misses: \(line)")
     }
     for scope in KeyScope.allCases { XCTAssertTrue(text.contains(scope.rawValue)) }
+  }
+
+  func testHelpScrollsAtTheSmallestSizeSoThatEveryBindingCanBeRead() {
+    var state = listing(1, size: TerminalSize(width: 80, height: 24))
+    state.press(.character("?"))
+    let maxScroll = ExplorerView.helpMaxScroll(state)
+    XCTAssertGreaterThan(maxScroll, 0, "the keymap no longer fits 80×24 at once")
+    XCTAssertTrue(state.frame.text.contains("↓ j k scroll"), state.frame.text)
+    // Scrolling line by line through the whole help shows every binding and every section.
+    var seen = state.frame.text
+    for _ in 0..<maxScroll {
+      state.press(.character("j"))
+      seen += state.frame.text
+    }
+    XCTAssertEqual(state.helpScroll, maxScroll)
+    state.press(.character("j"))
+    XCTAssertEqual(state.helpScroll, maxScroll, "the scroll stops at the end")
+    XCTAssertTrue(state.frame.text.contains("↑ j k scroll"), state.frame.text)
+    for binding in Keymap.standard.bindings {
+      let key = DisplayWidth.pad(binding.keys.map(\.label).joined(separator: " "), to: 12)
+      XCTAssertTrue(seen.contains(key + String(binding.help.prefix(20))), "help never shows: \(binding.help)")
+    }
+    for scope in KeyScope.allCases { XCTAssertTrue(seen.contains(scope.rawValue), scope.rawValue) }
+    state.press(.character("g"))
+    XCTAssertEqual(state.helpScroll, 0)
+    state.press(.character("G"))
+    XCTAssertEqual(state.helpScroll, maxScroll)
+    state.press(.escape)
+    state.press(.character("?"))
+    XCTAssertEqual(state.helpScroll, 0, "help opens at its top again")
+    XCTAssertEqual(selectedName(state), "c00", "scrolling the help moves nothing underneath")
   }
 
   // MARK: - Resize
