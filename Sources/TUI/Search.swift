@@ -41,6 +41,9 @@ enum FormField: Int, Sendable, Hashable, CaseIterable {
   case param
   case filter
   case output
+  /// The metric and partitions come last: most searches keep their defaults.
+  case metric
+  case partitions
 }
 
 /// A filter's parse or type error where the form shows it: the message and the 1-based column.
@@ -72,6 +75,10 @@ struct SearchForm: Sendable, Hashable {
     didSet { checkFilter() }
   }
   var outputFields: String
+  /// The metric chosen; nil: the index's (or `COSINE` without one, as Milvus does).
+  var metricChoice: Metric?
+  /// Comma-separated partition names; empty searches every partition.
+  var partitions = ""
   var field = FormField.source
   /// The filter's problem as of the last keystroke; running is refused while there is one.
   private(set) var filterProblem: FilterProblem?
@@ -106,8 +113,15 @@ struct SearchForm: Sendable, Hashable {
     return nil
   }
 
-  /// The metric a search uses: the index's, or `COSINE` without one, as Milvus does.
-  var metric: Metric { index?.spec.metric ?? .cosine }
+  /// The metric a search uses: the one chosen, else the index's, or `COSINE` without one, as
+  /// Milvus does.
+  var metric: Metric { metricChoice ?? defaultMetric }
+
+  /// The metric of the field's index, or `COSINE` without one.
+  var defaultMetric: Metric { index?.spec.metric ?? .cosine }
+
+  /// The metric choices, in the order the form shows them: the default first.
+  static let metricChoices: [Metric?] = [nil] + Metric.allCases.map { $0 }
 
   /// The vector sources offered, in the order the form shows them.
   var sources: [VectorSource] { VectorSource.allCases.filter { $0 != .text || embedder != nil } }
@@ -127,7 +141,7 @@ struct SearchForm: Sendable, Hashable {
   /// The text of a text field; nil for the choice fields.
   func text(of field: FormField) -> String? {
     switch field {
-    case .source, .vectorField: return nil
+    case .source, .vectorField, .metric: return nil
     case .value:
       switch source {
       case .entity: return entityID
@@ -138,12 +152,13 @@ struct SearchForm: Sendable, Hashable {
     case .param: return param
     case .filter: return filter
     case .output: return outputFields
+    case .partitions: return partitions
     }
   }
 
   mutating func setText(_ text: String, of field: FormField) {
     switch field {
-    case .source, .vectorField: return
+    case .source, .vectorField, .metric: return
     case .value:
       switch source {
       case .entity: entityID = text
@@ -154,6 +169,7 @@ struct SearchForm: Sendable, Hashable {
     case .param: param = text
     case .filter: filter = text
     case .output: outputFields = text
+    case .partitions: partitions = text
     }
     error = nil
   }
@@ -204,6 +220,10 @@ struct SearchForm: Sendable, Hashable {
       let oldParam = paramName
       vectorField = names[((current + delta) % names.count + names.count) % names.count]
       if paramName != oldParam { param = "" }
+    case .metric:
+      let choices = Self.metricChoices
+      let current = choices.firstIndex(of: metricChoice) ?? 0
+      metricChoice = choices[((current + delta) % choices.count + choices.count) % choices.count]
     default:
       return
     }
@@ -245,9 +265,10 @@ struct SearchForm: Sendable, Hashable {
     {
       return .failure(FormRefusal(field: .output, message: "\(collection) has no field named \(unknown)"))
     }
+    let partitionNames = partitions.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
     var request = SearchRequest(
-      collection: collection, vectors: [], vectorField: field.name, topK: k, params: params,
-      filter: filter.trimmingSpaces, outputFields: outputs)
+      collection: collection, vectors: [], vectorField: field.name, metric: metricChoice, topK: k, params: params,
+      filter: filter.trimmingSpaces, outputFields: outputs, partitions: partitionNames)
     switch source {
     case .entity:
       switch PrimaryKeyText.parse(entityID, schema: schema) {

@@ -68,9 +68,15 @@ extension ExplorerView {
       return
     }
     let fields = outputColumns(results, schema: state.schema(of: request.collection))
+    // A field holding `#rrggbb` colours gets a swatch before each value, so that neighbours in a
+    // colour space can be seen to look alike.
+    let swatchFields = Set(fields.filter { name in results.hits.contains { Self.hexColor($0.fields[name]) != nil } })
     var rows = results.hits.enumerated().map { rank, hit -> [String] in
       [String(rank + 1), hit.id.description, NumberText.fixed(Double(hit.distance), digits: 4)]
-        + fields.map { hit.fields[$0].map { NumberText.value($0, width: 32) } ?? "" }
+        + fields.map { name in
+          let text = hit.fields[name].map { NumberText.value($0, width: 32) } ?? ""
+          return swatchFields.contains(name) && Self.hexColor(hit.fields[name]) != nil ? "██ " + text : text
+        }
     }
     let widest = { (column: Int) in rows.map { DisplayWidth.of($0[column]) }.max() ?? 0 }
     var columns = [
@@ -92,6 +98,21 @@ extension ExplorerView {
       into: &buffer, rect: table, columns: columns, rows: rows, rowStyles: rows.map { _ in nil },
       cursor: state.resultsCursor, visibleRows: visibleRows, focused: true, theme: theme)
     let shownHits = min(visibleRows, results.hits.count - state.resultsCursor.offset)
+    if !swatchFields.isEmpty {
+      let widths = TableColumn.widths(columns, total: table.width)
+      for (offset, name) in fields.enumerated() where swatchFields.contains(name) {
+        let column = 3 + offset
+        guard widths[column] >= 2 else { continue }
+        let x = table.x + widths[..<column].filter { $0 > 0 }.reduce(0) { $0 + $1 + 1 }
+        for row in 0..<shownHits {
+          let hit = results.hits[state.resultsCursor.offset + row]
+          guard let (red, green, blue) = Self.hexColor(hit.fields[name]) else { continue }
+          for cell in 0..<2 where x + cell < table.maxX {
+            buffer[x + cell, table.y + 1 + row].style.foreground = .rgb(red, green, blue)
+          }
+        }
+      }
+    }
     drawMissed(
       results, fields: fields, columns: columns, top: table.y + 1 + shownHits, inner: inner, into: &buffer,
       theme: theme)
@@ -103,6 +124,14 @@ extension ExplorerView {
         results.hits, largerIsCloser: query.metric.largerIsCloser, into: &buffer,
         rect: Rect(x: inner.x, y: histogramTop, width: inner.width, height: histogramRows), theme: theme)
     }
+  }
+
+  /// The colour a `#rrggbb` string names, if the value is one.
+  static func hexColor(_ value: Value?) -> (UInt8, UInt8, UInt8)? {
+    guard case .string(let text)? = value, text.utf8.count == 7, text.hasPrefix("#"),
+      let number = UInt32(text.dropFirst(), radix: 16)
+    else { return nil }
+    return (UInt8(number >> 16 & 0xFF), UInt8(number >> 8 & 0xFF), UInt8(number & 0xFF))
   }
 
   /// The output fields the results show as columns: as asked, `*` expanded in schema order;
@@ -164,7 +193,7 @@ extension ExplorerView {
 
   // MARK: - The form
 
-  static let formLabelWidth = 10
+  static let formLabelWidth = 13
 
   static func drawSearchForm(
     _ form: SearchForm, into buffer: inout CellBuffer, body: Rect, state: ExplorerState, theme: Theme
@@ -208,6 +237,16 @@ extension ExplorerView {
         }
       case .vectorField:
         drawVectorFieldRow(form, focused: focused, x: valueX, y: inner.y + row, maxX: inner.maxX, into: &buffer, theme)
+      case .metric:
+        var x = valueX
+        for choice in SearchForm.metricChoices {
+          let chosen = choice == form.metricChoice
+          let style = chosen ? (focused ? theme[.selection] : theme[.selectionInactive]) : CellStyle.plain
+          let label =
+            choice?.rawValue ?? (form.index == nil ? "default" : "index's") + " (\(form.defaultMetric.rawValue))"
+          x += buffer.put(" \(label) ", x: x, y: inner.y + row, style: style, maxWidth: inner.maxX - x)
+          x += 1
+        }
       default:
         let text = form.text(of: field) ?? ""
         if text.isEmpty, !focused {
@@ -264,6 +303,8 @@ extension ExplorerView {
     case .param: return form.paramName ?? "param"
     case .filter: return "filter"
     case .output: return "output"
+    case .metric: return "metric"
+    case .partitions: return "partitions"
     }
   }
 
@@ -279,6 +320,7 @@ extension ExplorerView {
     case .param: return "default"
     case .filter: return "none: every entity"
     case .output: return "primary key only"
+    case .partitions: return "all partitions"
     default: return ""
     }
   }

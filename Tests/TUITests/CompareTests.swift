@@ -333,6 +333,8 @@ final class TmuxCompareTests: XCTestCase {
       self, command: [VscopeCLI.executable, "--data", store], width: 120, height: 40)
     try session.waitFor("catalog", "colors")
     session.send("j")
+    // The form needs the collection's description: wait until the Schema pane shows it.
+    try session.waitFor("Schema · colors", "lab")
     session.send("s")
     try session.waitFor("Search · colors")
     session.send("Enter")

@@ -43,6 +43,80 @@ final class SearchTests: XCTestCase {
     String(state.frame.text.split(separator: "\n", omittingEmptySubsequences: false).last ?? "")
   }
 
+  func testColourFieldsGetASwatchInTheirColour() async throws {
+    let backend = try EmbeddedBackend(directory: temporaryDirectory(self))
+    try await backend.createCollection(
+      CollectionSchema(
+        name: "swatches",
+        fields: [
+          FieldSchema(name: "id", type: .int64, isPrimary: true),
+          FieldSchema(name: "hex", type: .varChar, maxLength: 7),
+          FieldSchema(name: "lab", type: .floatVector, dim: 3),
+        ]))
+    let colours: [(Int64, String, [Float])] = [
+      (1, "#ff0000", [53, 80, 67]), (2, "#00ff00", [88, -86, 83]), (3, "#0000ff", [32, 79, -108]),
+    ]
+    _ = try await backend.insert(
+      "swatches", rows: colours.map { ["id": .int($0.0), "hex": .string($0.1), "lab": .floatVector($0.2)] },
+      partition: nil)
+    var state = try await loadedState(backend: backend, size: small)
+    state.press(.character("s"), .left, .tab)
+    state.type("[53, 80, 67]")
+    await settle(&state, state.press(.enter), backend: backend)
+    await backend.close()
+    XCTAssertEqual(state.results?.hits.first?.id, .int(1))
+    let frame = state.frame
+    let lines = frame.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    for (_, hex, _) in colours {
+      let y = try XCTUnwrap(lines.firstIndex { $0.contains("██ \(hex)") }, "no swatch for \(hex)")
+      let x = DisplayWidth.of(String(lines[y][..<lines[y].range(of: "██")!.lowerBound]))
+      let number = UInt32(hex.dropFirst(), radix: 16)!
+      let expected = TerminalColor.rgb(UInt8(number >> 16), UInt8(number >> 8 & 0xFF), UInt8(number & 0xFF))
+      XCTAssertEqual(frame[x, y].style.foreground, expected, hex)
+      XCTAssertEqual(frame[x + 1, y].style.foreground, expected, hex)
+      XCTAssertNotEqual(frame[x + 3, y].style.foreground, expected, "only the swatch is coloured")
+    }
+  }
+
+  func testMetricAndPartitionsComeLastAndGoIntoTheRequest() async throws {
+    let (backend, _) = try await Fixture.store(self)
+    var state = try await loadedState(backend: backend, size: small)
+    state.press(.character("s"))
+    XCTAssertTrue(state.frame.text.contains("metric      index's (COSINE)   L2   IP   COSINE"), state.frame.text)
+    XCTAssertTrue(state.frame.text.contains("partitions all partitions"), state.frame.text)
+    // Shift-Tab from the first field wraps to the last two: partitions, then metric.
+    state.press(.backTab)
+    XCTAssertEqual(state.searchForm?.field, .partitions)
+    state.type("_default")
+    state.press(.backTab)
+    XCTAssertEqual(state.searchForm?.field, .metric)
+    state.press(.right, .right)
+    XCTAssertEqual(state.searchForm?.metricChoice, .ip)
+    state.press(.right)
+    XCTAssertEqual(state.searchForm?.metricChoice, .cosine)
+    state.press(.right)
+    XCTAssertNil(state.searchForm?.metricChoice, "the choices wrap round to the index's metric")
+    state.press(.left)
+    XCTAssertEqual(state.searchForm?.metricChoice, .cosine)
+    let effects = state.press(.enter)
+    let query = try XCTUnwrap(searchRequests(effects).first)
+    XCTAssertEqual(query.request.metric, .cosine)
+    XCTAssertEqual(query.request.partitions, ["_default"])
+    await settle(&state, effects, backend: backend)
+    XCTAssertEqual(state.results?.hits.count, 10, "the search ran in the named partition")
+
+    // A partition that does not exist is the backend's error, on the status line.
+    state.press(.character("s"))
+    for _ in 0..<FormField.allCases.count where state.searchForm?.field != .partitions { state.press(.tab) }
+    XCTAssertEqual(state.searchForm?.field, .partitions)
+    state.type(",nowhere")
+    await settle(&state, state.press(.enter), backend: backend)
+    await backend.close()
+    XCTAssertEqual(state.status?.isError, true)
+    XCTAssertTrue(state.status?.text.contains("partition not found") == true, statusRow(state))
+    XCTAssertTrue(state.status?.text.contains("nowhere") == true, state.status?.text ?? "")
+  }
+
   func testBadFilterIsShownWithItsColumnThenTheFixedFormRuns() async throws {
     let (backend, _) = try await Fixture.store(self)
     var state = try await loadedState(backend: backend, size: small)
@@ -75,7 +149,7 @@ final class SearchTests: XCTestCase {
     let problem = try XCTUnwrap(form.filterProblem)
     XCTAssertEqual(problem.column, 16, problem.message)
     let lines = state.frame.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    let filterLine = try XCTUnwrap(lines.firstIndex { $0.contains("▸ filter  year > 2000 and") })
+    let filterLine = try XCTUnwrap(lines.firstIndex { $0.contains("▸ filter     year > 2000 and") })
     let textStart = try XCTUnwrap(lines[filterLine].range(of: "year > 2000 and"))
     let caretLine = lines[filterLine + 1]
     let caretColumn = DisplayWidth.of(String(caretLine[..<caretLine.firstIndex(of: "^")!]))

@@ -66,6 +66,38 @@ final class SnapshotTests: XCTestCase {
     }
   }
 
+  func testDropConfirmationDialog() async throws {
+    for size in Self.sizes {
+      var state = try await fixtureState(size: size)
+      state.press(.character(":"))
+      state.type("drop")
+      state.press(.enter)
+      XCTAssertEqual(state.confirmDrop, "books")
+      state.type("boo")
+      Snapshot.assertMatches(state.frame, named: name("drop-confirm", size))
+    }
+  }
+
+  func testWelcomeOnAnEmptyStore() async throws {
+    for size in Self.sizes {
+      let directory = temporaryDirectory(self)
+      let backend = try EmbeddedBackend(directory: directory)
+      var state = ExplorerState(size: size)
+      state.demoInstaller = DemoInstaller { _, _ in }
+      var effects = state.update(.start)
+      while let effect = effects.first {
+        effects.removeFirst()
+        guard case .run(let operation) = effect else { continue }
+        let result = try await ExplorerRuntime.perform(operation.request, on: backend)
+        effects += state.update(.completed(operation.id, result, latency: .microseconds(2_400)))
+      }
+      await backend.close()
+      state.server?.address = "/srv/empty"
+      XCTAssertTrue(state.showsWelcome)
+      Snapshot.assertMatches(state.frame, named: name("welcome", size))
+    }
+  }
+
   func testFilterWhileTyping() async throws {
     for size in Self.sizes {
       var state = try await fixtureState(size: size)

@@ -70,7 +70,7 @@ final class TextSearchTests: XCTestCase {
       """)
     state.embedCommand = EmbeddingCommand(path)
     formWithText(&state, "a quiet jazz novel")
-    XCTAssertTrue(state.frame.text.contains("▸ text    a quiet jazz novel"), state.frame.text)
+    XCTAssertTrue(state.frame.text.contains("▸ text       a quiet jazz novel"), state.frame.text)
     let effects = state.press(.enter)
     guard case .run(let operation)? = effects.first, case .search(let query) = operation.request else {
       return XCTFail("Enter runs a search: \(effects)")
