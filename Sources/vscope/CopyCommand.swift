@@ -225,12 +225,16 @@ struct Copier {
       backend: source, collection: sourceName, outputFields: ["*"], pageSize: batch, after: resumedAfter)
     var copied = alreadyThere
     let total = max(sourceTotal, alreadyThere)
-    Console.progress("copying \(sourceName): \(Self.grouped(copied))/\(Self.grouped(total)) rows")
+    Console.progress(
+      "copying \(sourceName) \(Format.bar(copied, of: total)) \(Self.grouped(copied))/\(Self.grouped(total)) rows")
     while let rows = try await pager.next() {
       let prepared = rows.map { Self.insertable($0) }
       _ = try await destination.insert(destinationName, rows: prepared, partition: nil)
       copied += rows.count
-      Console.progress("copying \(sourceName): \(Self.grouped(copied))/\(Self.grouped(max(total, copied))) rows")
+      let shownTotal = max(total, copied)
+      Console.progress(
+        "copying \(sourceName) \(Format.bar(copied, of: shownTotal)) "
+          + "\(Self.grouped(copied))/\(Self.grouped(shownTotal)) rows")
     }
     Console.endProgress()
 

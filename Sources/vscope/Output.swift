@@ -64,6 +64,15 @@ struct TextTable {
 }
 
 enum Format {
+  /// A progress bar of `width` cells for `done` of `total`, then the percentage: `████░░░░  40%`.
+  static func bar(_ done: Int, of total: Int, width: Int = 20) -> String {
+    let fraction = total > 0 ? min(1, max(0, Double(done) / Double(total))) : 1
+    let filled = Int((fraction * Double(width)).rounded(.down))
+    let percent = Int((fraction * 100).rounded(.down))
+    return String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+      + String(repeating: " ", count: percent < 10 ? 2 : (percent < 100 ? 1 : 0)) + " \(percent)%"
+  }
+
   /// A byte count in binary units: `512 B`, `1.5 MiB`.
   static func bytes(_ count: Int) -> String {
     let units = ["B", "KiB", "MiB", "GiB", "TiB"]

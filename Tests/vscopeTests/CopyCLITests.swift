@@ -198,3 +198,31 @@ extension CLITests {
     XCTAssertTrue(bad.stderr.contains("use embedded:NAME"), bad.stderr)
   }
 }
+
+extension CLITests {
+  /// In a terminal, the copy draws a progress bar on stderr: run under `script`, which gives the
+  /// command a pseudo-terminal and records what it writes.
+  func testCopyDrawsAProgressBarInATerminal() throws {
+    try XCTAssertEqual(vscope(["create", "source", "--dim", "2", "--metric", "L2"]).status, 0)
+    let rows = (0..<1_000).map { #"{"id": \#($0), "vector": [\#($0), 1]}"# }.joined(separator: "\n") + "\n"
+    try XCTAssertEqual(vscope(["import", "source", write("rows.jsonl", rows)]).status, 0)
+    let command = [
+      Self.executable, "copy", "embedded:source", "embedded:\(workDirectory)/other:copy", "--batch", "100",
+      "--data", dataDirectory,
+    ].map { "'\($0)'" }.joined(separator: " ")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+    process.arguments = ["-qec", command, "/dev/null"]
+    process.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { $1 }
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationStatus, 0, text)
+    XCTAssertTrue(text.contains("copying source ██████████░░░░░░░░░░  50% 500/1,000 rows"), text)
+    XCTAssertTrue(text.contains("copying source ████████████████████ 100% 1,000/1,000 rows"), text)
+    XCTAssertTrue(text.contains("1,000 rows"), text)
+  }
+}
