@@ -7,20 +7,13 @@ import XCTest
 /// The entity browser's page follows the body's height: a resize re-fetches the page for the
 /// new height, keeping the first visible row on screen and the selected row selected.
 final class BrowserResizeTests: XCTestCase {
+  /// Performs the backend calls among `effects` as the runtime would, at a fixed latency; a
+  /// failing call throws.
   @discardableResult
   private func settle(_ state: inout ExplorerState, _ effects: [Effect], backend: any VectorBackend) async throws
     -> [Request]
   {
-    var pending = effects
-    var made: [Request] = []
-    while let effect = pending.first {
-      pending.removeFirst()
-      guard case .run(let operation) = effect else { continue }
-      made.append(operation.request)
-      let result = try await ExplorerRuntime.perform(operation.request, on: backend)
-      pending += state.update(.completed(operation.id, result, latency: .microseconds(2_100)))
-    }
-    return made
+    try await state.perform(effects, on: backend, latency: .microseconds(2_100))
   }
 
   private func title(_ row: Row?) -> String? {

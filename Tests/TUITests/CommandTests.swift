@@ -10,27 +10,13 @@ import XCTest
 final class CommandTests: XCTestCase {
   private let small = TerminalSize(width: 80, height: 24)
 
-  /// Performs every backend call among `effects` and feeds the results back, as the runtime
-  /// would; returns the requests made.
+  /// Performs the backend calls among `effects` as the runtime would, at a fixed latency;
+  /// failures go to the status line.
   @discardableResult
   private func settle(_ state: inout ExplorerState, _ effects: [Effect], backend: any VectorBackend) async
     -> [Request]
   {
-    var pending = effects
-    var made: [Request] = []
-    while let effect = pending.first {
-      pending.removeFirst()
-      guard case .run(let operation) = effect else { continue }
-      made.append(operation.request)
-      do {
-        let result = try await ExplorerRuntime.perform(operation.request, on: backend)
-        pending += state.update(.completed(operation.id, result, latency: .microseconds(1_500)))
-      } catch {
-        pending += state.update(
-          .failed(operation.id, message: ExplorerRuntime.message(for: error), latency: .microseconds(900)))
-      }
-    }
-    return made
+    await state.settle(effects, on: backend, latency: .microseconds(1_500))
   }
 
   private func requests(_ effects: [Effect]) -> [Request] {

@@ -66,26 +66,13 @@ final class CompareTests: XCTestCase {
     return (try EmbeddedBackend(directory: directory, readOnly: true), String(text[text.index(after: colon)...]))
   }
 
-  /// Performs every backend call among `effects` and feeds the results (or failures) back.
+  /// Performs the backend calls among `effects` as the runtime would, at a fixed latency;
+  /// failures go to the status line.
   @discardableResult
   static func settle(_ state: inout ExplorerState, _ effects: [Effect], backend: any VectorBackend) async
     -> [Request]
   {
-    var pending = effects
-    var made: [Request] = []
-    while let effect = pending.first {
-      pending.removeFirst()
-      guard case .run(let operation) = effect else { continue }
-      made.append(operation.request)
-      do {
-        let result = try await ExplorerRuntime.perform(operation.request, on: backend)
-        pending += state.update(.completed(operation.id, result, latency: .microseconds(2_500)))
-      } catch {
-        pending += state.update(
-          .failed(operation.id, message: ExplorerRuntime.message(for: error), latency: .microseconds(900)))
-      }
-    }
-    return made
+    await state.settle(effects, on: backend, latency: .microseconds(2_500))
   }
 
   /// The explorer on `backend` with the results of a search of `points` (a random vector, or

@@ -8,14 +8,13 @@ import XCTest
 final class MouseTests: XCTestCase {
   private let small = TerminalSize(width: 80, height: 24)
 
-  private func settle(_ state: inout ExplorerState, _ effects: [Effect], backend: any VectorBackend) async throws {
-    var pending = effects
-    while let effect = pending.first {
-      pending.removeFirst()
-      guard case .run(let operation) = effect else { continue }
-      let result = try await ExplorerRuntime.perform(operation.request, on: backend)
-      pending += state.update(.completed(operation.id, result, latency: .microseconds(1_000)))
-    }
+  /// Performs the backend calls among `effects` as the runtime would, at a fixed latency; a
+  /// failing call throws.
+  @discardableResult
+  private func settle(_ state: inout ExplorerState, _ effects: [Effect], backend: any VectorBackend) async throws
+    -> [Request]
+  {
+    try await state.perform(effects, on: backend, latency: .microseconds(1_000))
   }
 
   func testPressFocusesAndSelectsAndTheWheelScrolls() async throws {

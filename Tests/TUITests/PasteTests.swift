@@ -11,14 +11,13 @@ import XCTest
 final class PasteTests: XCTestCase {
   private let size = TerminalSize(width: 100, height: 30)
 
-  private func settle(_ state: inout ExplorerState, _ effects: [Effect], backend: any VectorBackend) async throws {
-    var pending = effects
-    while let effect = pending.first {
-      pending.removeFirst()
-      guard case .run(let operation) = effect else { continue }
-      let result = try await ExplorerRuntime.perform(operation.request, on: backend)
-      pending += state.update(.completed(operation.id, result, latency: .microseconds(2_100)))
-    }
+  /// Performs the backend calls among `effects` as the runtime would, at a fixed latency; a
+  /// failing call throws.
+  @discardableResult
+  private func settle(_ state: inout ExplorerState, _ effects: [Effect], backend: any VectorBackend) async throws
+    -> [Request]
+  {
+    try await state.perform(effects, on: backend, latency: .microseconds(2_100))
   }
 
   /// A store with one collection of 768-d vectors (as a sentence-embedding model makes).

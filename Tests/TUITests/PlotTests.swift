@@ -298,15 +298,13 @@ final class PlotTests: XCTestCase {
     return backend
   }
 
-  /// Performs the effects' backend calls and feeds the results back with a fixed latency.
-  private func settle(_ state: inout ExplorerState, _ effects: [Effect], backend: any VectorBackend) async throws {
-    var pending = effects
-    while let effect = pending.first {
-      pending.removeFirst()
-      guard case .run(let operation) = effect else { continue }
-      let result = try await ExplorerRuntime.perform(operation.request, on: backend)
-      pending += state.update(.completed(operation.id, result, latency: .microseconds(4_200)))
-    }
+  /// Performs the backend calls among `effects` as the runtime would, at a fixed latency; a
+  /// failing call throws.
+  @discardableResult
+  private func settle(_ state: inout ExplorerState, _ effects: [Effect], backend: any VectorBackend) async throws
+    -> [Request]
+  {
+    try await state.perform(effects, on: backend, latency: .microseconds(4_200))
   }
 
   func testPlotPageByKeysFromTheBrowserAndFromResults() async throws {

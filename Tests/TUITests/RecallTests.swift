@@ -50,20 +50,13 @@ final class RecallTests: XCTestCase {
     return backend
   }
 
-  /// Performs the backend calls among `effects` and feeds their results back with a fixed latency.
-  private func settle(_ state: inout ExplorerState, _ effects: [Effect], backend: any VectorBackend) async {
-    var pending = effects
-    while let effect = pending.first {
-      pending.removeFirst()
-      guard case .run(let operation) = effect else { continue }
-      do {
-        let result = try await ExplorerRuntime.perform(operation.request, on: backend)
-        pending += state.update(.completed(operation.id, result, latency: .microseconds(4_200)))
-      } catch {
-        pending += state.update(
-          .failed(operation.id, message: ExplorerRuntime.message(for: error), latency: .microseconds(900)))
-      }
-    }
+  /// Performs the backend calls among `effects` as the runtime would, at a fixed latency;
+  /// failures go to the status line.
+  @discardableResult
+  private func settle(_ state: inout ExplorerState, _ effects: [Effect], backend: any VectorBackend) async
+    -> [Request]
+  {
+    await state.settle(effects, on: backend, latency: .microseconds(4_200))
   }
 
   /// The explorer on `backend` with the results of a random-vector search of `points`, top 10,

@@ -84,13 +84,7 @@ final class SnapshotTests: XCTestCase {
       let backend = try EmbeddedBackend(directory: directory)
       var state = ExplorerState(size: size)
       state.demoInstaller = DemoInstaller { _, _ in }
-      var effects = state.update(.start)
-      while let effect = effects.first {
-        effects.removeFirst()
-        guard case .run(let operation) = effect else { continue }
-        let result = try await ExplorerRuntime.perform(operation.request, on: backend)
-        effects += state.update(.completed(operation.id, result, latency: .microseconds(2_400)))
-      }
+      try await state.perform(state.update(.start), on: backend, latency: .microseconds(2_400))
       await backend.close()
       state.server?.address = "/srv/empty"
       XCTAssertTrue(state.showsWelcome)

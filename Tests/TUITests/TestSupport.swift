@@ -111,14 +111,53 @@ func loadedState(
   backend: any VectorBackend, size: TerminalSize, latency: Duration = .microseconds(2_400)
 ) async throws -> ExplorerState {
   var state = ExplorerState(size: size)
-  var effects = state.update(.start)
-  while let effect = effects.first {
-    effects.removeFirst()
-    guard case .run(let operation) = effect else { continue }
-    let result = try await ExplorerRuntime.perform(operation.request, on: backend)
-    effects += state.update(.completed(operation.id, result, latency: latency))
-  }
+  try await state.perform(state.update(.start), on: backend, latency: latency)
   return state
+}
+
+extension ExplorerState {
+  /// Performs every backend call among `effects` on `backend` and feeds each result back as the
+  /// runtime would, with a fixed `latency` so that frames are the same on every run, until no
+  /// call is left; a failing call throws. Returns the requests made, in order.
+  @discardableResult
+  mutating func perform(_ effects: [Effect], on backend: any VectorBackend, latency: Duration) async throws
+    -> [Request]
+  {
+    var pending = effects
+    var made: [Request] = []
+    while let effect = pending.first {
+      pending.removeFirst()
+      guard case .run(let operation) = effect else { continue }
+      made.append(operation.request)
+      let result = try await ExplorerRuntime.perform(operation.request, on: backend)
+      pending += update(.completed(operation.id, result, latency: latency))
+    }
+    return made
+  }
+
+  /// As `perform`, but a failing call is fed back as a failure, as the runtime does (the status
+  /// line shows it).
+  @discardableResult
+  mutating func settle(
+    _ effects: [Effect], on backend: any VectorBackend, latency: Duration,
+    failureLatency: Duration = .microseconds(900)
+  ) async -> [Request] {
+    var pending = effects
+    var made: [Request] = []
+    while let effect = pending.first {
+      pending.removeFirst()
+      guard case .run(let operation) = effect else { continue }
+      made.append(operation.request)
+      do {
+        let result = try await ExplorerRuntime.perform(operation.request, on: backend)
+        pending += update(.completed(operation.id, result, latency: latency))
+      } catch {
+        pending += update(
+          .failed(operation.id, message: ExplorerRuntime.message(for: error), latency: failureLatency))
+      }
+    }
+    return made
+  }
 }
 
 extension ExplorerState {

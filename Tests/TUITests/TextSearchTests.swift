@@ -18,20 +18,13 @@ final class TextSearchTests: XCTestCase {
     return path
   }
 
-  /// Runs every backend call among `effects` as the runtime would and feeds the results back.
-  private func settle(_ state: inout ExplorerState, _ effects: [Effect], backend: any VectorBackend) async {
-    var pending = effects
-    while let effect = pending.first {
-      pending.removeFirst()
-      guard case .run(let operation) = effect else { continue }
-      do {
-        let result = try await ExplorerRuntime.perform(operation.request, on: backend)
-        pending += state.update(.completed(operation.id, result, latency: .microseconds(1_800)))
-      } catch {
-        pending += state.update(
-          .failed(operation.id, message: ExplorerRuntime.message(for: error), latency: .microseconds(900)))
-      }
-    }
+  /// Performs the backend calls among `effects` as the runtime would, at a fixed latency;
+  /// failures go to the status line.
+  @discardableResult
+  private func settle(_ state: inout ExplorerState, _ effects: [Effect], backend: any VectorBackend) async
+    -> [Request]
+  {
+    await state.settle(effects, on: backend, latency: .microseconds(1_800))
   }
 
   /// Opens the form with the text source chosen and `text` typed in its field.
