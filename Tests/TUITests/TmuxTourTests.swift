@@ -12,17 +12,6 @@ final class TmuxTourTests: XCTestCase {
     .deletingLastPathComponent().path
 
   /// The built `vscope`, beside this test bundle (or in the package's debug build directory).
-  static var vscope: String? {
-    var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for _ in 0..<4 {
-      let candidate = directory.appendingPathComponent("vscope").path
-      if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-      directory = directory.deletingLastPathComponent()
-    }
-    let debug = packageRoot + "/.build/debug/vscope"
-    return FileManager.default.isExecutableFile(atPath: debug) ? debug : nil
-  }
-
   private func demoStore() throws -> String {
     if let store = Self.demoStore { return store }
     let store = NSTemporaryDirectory() + "vscope-tour-\(getpid())"
@@ -39,7 +28,8 @@ final class TmuxTourTests: XCTestCase {
   }
 
   private func executable() throws -> String {
-    guard let path = Self.vscope else {
+    let path = VscopeCLI.executable
+    guard FileManager.default.isExecutableFile(atPath: path) else {
       XCTFail("vscope is not built: run `swift build --build-tests` first")
       throw CancellationError()
     }
