@@ -233,7 +233,10 @@ public actor EmbeddedBackend: VectorBackend {
   // MARK: - Indexes and loading
 
   public func describeIndexes(_ collection: String) async throws -> [IndexStatus] {
-    try self.collection(collection).indexStatuses()
+    let statuses = try self.collection(collection).indexStatuses()
+    // A build that an earlier process left unfinished goes on as soon as a writer looks at it.
+    if statuses.contains(where: { $0.state == .inProgress }) { scheduleIndexBuilds(collection) }
+    return statuses
   }
 
   public func createIndex(_ collection: String, spec: IndexSpec) async throws {
@@ -341,6 +344,8 @@ public actor EmbeddedBackend: VectorBackend {
   }
 
   private func runIndexBuilds(key: String, collection: Collection) async {
+    // The rows to index; a collection that cannot be read builds nothing, and its next read reports why.
+    _ = try? collection.materialize()
     while open[key] === collection, let job = collection.nextIndexJob() {
       let outcome = await withCheckedContinuation { continuation in
         DispatchQueue.global(qos: .utility).async { continuation.resume(returning: job.run()) }

@@ -317,6 +317,57 @@ final class IndexedSearchTests: XCTestCase {
     await reopened.close()
   }
 
+  func testAnIndexStaysInProgressUntilItsRunningJobIsCommitted() async throws {
+    let (store, directory) = try await makeStore(rows: clusteredRows(count: 5000, seed: 17))
+    await store.close()
+    let collection = try Collection.open(directory: directory + "/databases/default/collections/docs", readOnly: false)
+    defer { collection.close() }
+    try collection.createIndex(
+      IndexSpec(
+        fieldName: "vector", indexType: "HNSW", metric: .l2, params: ["M": .int(8), "efConstruction": .int(32)]))
+    try collection.materialize()
+    let job = try XCTUnwrap(collection.nextIndexJob())
+    // Every row processed, the file not written yet: a waiter that stopped now would lose the index.
+    job.control.advance(by: 5000)
+    var status = try XCTUnwrap(collection.indexStatuses().first)
+    XCTAssertEqual(status.state, .inProgress)
+    XCTAssertEqual(status.indexedRows, 5000)
+    collection.commitIndexJob(job, outcome: job.run())
+    status = try XCTUnwrap(collection.indexStatuses().first)
+    XCTAssertEqual(status.state, .finished)
+    XCTAssertEqual(status.indexedRows, 5000)
+  }
+
+  func testABuildLeftUnfinishedResumesWhenAWriterDescribesTheIndex() async throws {
+    let rows = clusteredRows(count: 10_000, seed: 19)
+    let (store, directory) = try await makeStore(rows: rows)
+    try await store.createIndex(
+      "docs",
+      spec: IndexSpec(
+        fieldName: "vector", indexType: "IVF_SQ8", metric: .l2, params: ["nlist": .int(64)]))
+    await store.close()  // cancels the build
+
+    // Only describing, as the explorer's index pane does: no load, no search.
+    var reopened = try EmbeddedBackend(directory: directory)
+    var status = try await reopened.describeIndexes("docs")[0]
+    XCTAssertEqual(status.state, .inProgress)
+    let deadline = ContinuousClock.now + .seconds(120)
+    while status.state == .inProgress, ContinuousClock.now < deadline {
+      try await Task.sleep(for: .milliseconds(20))
+      status = try await reopened.describeIndexes("docs")[0]
+    }
+    XCTAssertEqual(status.state, .finished)
+    XCTAssertEqual(status.indexedRows, 10_000)
+    // Closing as soon as the state says finished keeps the index: nothing is left to build.
+    await reopened.close()
+    reopened = try EmbeddedBackend(directory: directory, readOnly: true)
+    status = try await reopened.describeIndexes("docs")[0]
+    XCTAssertEqual(status.state, .finished)
+    XCTAssertEqual(status.indexedRows, 10_000)
+    XCTAssertGreaterThan(status.memoryBytes ?? 0, 0, "the segments' index files are there")
+    await reopened.close()
+  }
+
   func testBadIndexParametersNameTheParameterAndTheRange() async throws {
     let (store, _) = try await makeStore(rows: clusteredRows(count: 500, seed: 15))
     let cases: [(String, [String: JSONValue], String)] = [

@@ -235,13 +235,20 @@ extension Collection {
           pendingRows += segment.rows
         }
       }
-      if let job = runningJob, job.indexName == spec.indexName, job.generation == build.generation, job.isBuild {
-        let progress = min(job.control.processed, job.rows)
-        indexedRows += progress
-        pendingRows -= progress
+      // A running job keeps the index in progress until its result is committed: its rows may all be
+      // processed while its file is still being written, and a process that stopped waiting then
+      // would lose the segment's index.
+      var running = false
+      if let job = runningJob, job.indexName == spec.indexName, job.generation == build.generation {
+        running = true
+        if job.isBuild {
+          let progress = min(job.control.processed, job.rows)
+          indexedRows += progress
+          pendingRows -= progress
+        }
       }
       let reason = build.failReason.isEmpty ? (indexLoadFailures[spec.indexName] ?? "") : build.failReason
-      let state: IndexState = !reason.isEmpty ? .failed : pendingRows > 0 ? .inProgress : .finished
+      let state: IndexState = !reason.isEmpty ? .failed : pendingRows > 0 || running ? .inProgress : .finished
       return IndexStatus(
         spec: spec, state: state, indexedRows: indexedRows, totalRows: total, pendingIndexRows: max(pendingRows, 0),
         failReason: reason, memoryBytes: memory)
@@ -339,9 +346,10 @@ extension Collection {
     try? writeManifest()
   }
 
-  /// Whether some index still has work that `nextIndexJob` would hand out.
+  /// Whether some index still has work that `nextIndexJob` would hand out once the collection is
+  /// materialised (a build left unfinished by an earlier process counts too).
   var hasPendingIndexWork: Bool {
-    guard !readOnly, data != nil, runningJob == nil else { return false }
+    guard !readOnly, runningJob == nil else { return false }
     return indexStatuses(measuringMemory: false).contains { $0.state == .inProgress }
   }
 
