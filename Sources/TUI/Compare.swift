@@ -112,7 +112,8 @@ struct CompareState: Sendable, Hashable {
 /// The words of `:compare`.
 enum CompareSyntax {
   static let usage = ":compare k=v … (e.g. ef=512) | :compare LOCATION [k=v …]"
-  static let locationForms = "embedded:NAME, embedded:/dir:NAME or milvus://host:port[/db]/NAME"
+  static let locationForms =
+    "embedded:NAME, embedded:/dir:NAME, milvus://host:port[/db]/NAME or CONNECTION:NAME (a saved connection)"
 
   /// Whether `word` names a location rather than a search parameter.
   static func isLocation(_ word: String) -> Bool {
@@ -125,7 +126,8 @@ enum CompareSyntax {
     var location: String?
     var rest = words[...]
     if isLocation(first) {
-      guard first.hasPrefix("embedded:") || first.contains("://") else {
+      // `CONNECTION:NAME` too: the opener says whether such a connection is saved.
+      guard first.contains(":"), !first.hasPrefix(":"), !first.hasSuffix(":") else {
         return .failure(InputProblem("unknown location \(first): use \(locationForms)"))
       }
       location = first

@@ -35,7 +35,7 @@ public struct KeyOverride: Sendable, Hashable {
 /// theme = "nord"                      # a theme name or a path; --theme wins
 /// embed_cmd = "my-embedder --json"    # search by text; --embed-cmd wins
 ///
-/// [[connections]]                     # saved Milvus servers (not used yet)
+/// [[connections]]                     # saved Milvus servers: --milvus NAME, NAME:collection
 /// name = "prod"
 /// uri = "https://milvus.example.com:19530"
 /// token = "…"

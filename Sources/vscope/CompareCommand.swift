@@ -11,8 +11,8 @@ struct CompareCommand: AsyncParsableCommand {
     commandName: "compare",
     abstract: "Run the same search on two collections or backends and compare their top k.",
     discussion: """
-      LEFT and RIGHT name a collection as vscope copy does: embedded:NAME, embedded:/path/to/store:NAME \
-      or milvus://host:port[/db]/NAME; they may be the same collection, with different --left-params \
+      LEFT and RIGHT name a collection as vscope copy does: embedded:NAME, embedded:/path/to/store:NAME, \
+      milvus://host:port[/db]/NAME or CONNECTION:NAME (a saved connection); they may be the same collection, with different --left-params \
       and --right-params (e.g. ef=16 against ef=256).
       The query vector comes from --vector, --like ID (the entity's vector, read from LEFT) or --text \
       (through the embedding command). The table puts both top-k lists side by side; MOVE says how \
@@ -21,7 +21,8 @@ struct CompareCommand: AsyncParsableCommand {
       each search. Exit status 0 whatever the overlap; scripts read --json.
       """)
 
-  @Argument(help: "The first collection: embedded:NAME, embedded:/dir:NAME or milvus://host:port[/db]/NAME.")
+  @Argument(
+    help: "The first collection: embedded:NAME, embedded:/dir:NAME, milvus://host:port[/db]/NAME or CONNECTION:NAME.")
   var left: String
   @Argument(help: "The second collection, in the same forms.")
   var right: String

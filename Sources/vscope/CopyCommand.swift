@@ -14,6 +14,7 @@ struct CopyCommand: AsyncParsableCommand {
         embedded:NAME              the embedded store (--data DIR, else the default store)
         embedded:/path/to/store:NAME   an embedded store in another directory
         milvus://host:port[/db]/NAME   a Milvus server (http://, https:// too; --token, --tls-ca)
+        CONNECTION:NAME            a saved connection ([[connections]] in the config file)
 
       DST is created with SRC's schema when missing; when it exists its schema must match. An auto_id \
       primary key is created on DST without auto_id, so that the keys are copied as data and kept. Rows \
@@ -27,7 +28,9 @@ struct CopyCommand: AsyncParsableCommand {
       are not copied: every row goes to DST's default partition.
       """)
 
-  @Argument(help: "The collection to copy: embedded:NAME, embedded:/dir:NAME or milvus://host:port[/db]/NAME.")
+  @Argument(
+    help:
+      "The collection to copy: embedded:NAME, embedded:/dir:NAME, milvus://host:port[/db]/NAME or CONNECTION:NAME.")
   var source: String
   @Argument(help: "Where to copy it, in the same forms.")
   var destination: String
@@ -87,7 +90,8 @@ struct CopyLocation: Sendable, Equatable {
   var store: Store
   var collection: String
 
-  /// Parses `embedded:NAME`, `embedded:/dir:NAME` or `milvus://host:port[/db]/NAME`.
+  /// Parses `embedded:NAME`, `embedded:/dir:NAME`, `milvus://host:port[/db]/NAME` or
+  /// `CONNECTION:NAME` (a saved connection of the config file).
   init(parsing text: String, defaultDirectory: String?) throws {
     if text.hasPrefix("embedded:") {
       let rest = String(text.dropFirst("embedded:".count))
@@ -112,9 +116,20 @@ struct CopyLocation: Sendable, Equatable {
       } catch {
         throw UserError("\(text): \(error)")
       }
+    } else if let colon = text.firstIndex(of: ":"), SavedConnections.mayBeName(String(text[..<colon])) {
+      let name = String(text[..<colon])
+      let saved = SavedConnections.load()
+      guard let connection = saved.first(where: { $0.name == name }) else {
+        let known = saved.isEmpty ? "none is saved" : "saved: " + saved.map(\.name).joined(separator: ", ")
+        throw UserError(
+          "\(text): no saved connection named \(name) (\(known)); use embedded:NAME, embedded:/path/to/store:NAME, "
+            + "milvus://host:port[/db]/NAME or CONNECTION:NAME")
+      }
+      store = .milvus(try SavedConnections.endpoint(of: connection))
+      collection = String(text[text.index(after: colon)...])
     } else {
       throw UserError(
-        "\(text): use embedded:NAME, embedded:/path/to/store:NAME or milvus://host:port[/db]/NAME")
+        "\(text): use embedded:NAME, embedded:/path/to/store:NAME, milvus://host:port[/db]/NAME or CONNECTION:NAME")
     }
     guard !collection.isEmpty else { throw UserError("\(text): the collection name is empty") }
   }
@@ -143,7 +158,8 @@ struct CopyLocation: Sendable, Equatable {
       return try EmbeddedBackend(directory: directory, readOnly: !writable)
     case .milvus(var endpoint):
       endpoint.token =
-        options.token ?? ProcessInfo.processInfo.environment["MILVUS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        options.token ?? endpoint.token
+        ?? ProcessInfo.processInfo.environment["MILVUS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
       endpoint.caFile = options.tlsCA
       endpoint.callTimeout = .seconds(options.timeout)
       return try MilvusBackend(endpoint: endpoint, strongConsistency: true)

@@ -160,10 +160,15 @@ struct BackendOptions: ParsableArguments {
 
   @Option(
     name: .long,
-    help: "A Milvus server: milvus://[user:password@]host[:port][/database], or http:// / https:// (TLS).")
+    help: ArgumentHelp(
+      "A Milvus server: milvus://[user:password@]host[:port][/database], http:// / https:// (TLS), or the name of a saved connection.",
+      discussion:
+        "Saved connections are [[connections]] in $XDG_CONFIG_HOME/vscope/config.toml (name, uri, token, db).",
+      valueName: "uri|name"))
   var milvus: String?
 
-  @Option(name: .long, help: "A Milvus token (user:password or an API key); also MILVUS_TOKEN.")
+  @Option(
+    name: .long, help: "A Milvus token (user:password or an API key); else the saved connection's, else MILVUS_TOKEN.")
   var token: String?
 
   @Option(name: .customLong("tls-ca"), help: "A PEM file of CA certificates to trust for https:// Milvus.")
@@ -184,8 +189,9 @@ struct BackendOptions: ParsableArguments {
   func open(writable: Bool) async throws -> any VectorBackend {
     let backend: any VectorBackend
     if let milvus {
-      var endpoint = try MilvusEndpoint(parsing: milvus)
-      endpoint.token = token ?? ProcessInfo.processInfo.environment["MILVUS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+      var endpoint = try SavedConnections.endpoint(for: milvus)
+      endpoint.token =
+        token ?? endpoint.token ?? ProcessInfo.processInfo.environment["MILVUS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
       endpoint.caFile = tlsCA
       endpoint.callTimeout = .seconds(timeout)
       backend = try MilvusBackend(endpoint: endpoint)
