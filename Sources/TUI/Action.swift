@@ -44,6 +44,10 @@ enum OperationResult: Sendable, Hashable {
   case recallTooLarge(SearchRequest, rows: Int)
   /// Both sides' hits of a `:compare`.
   case compare(CompareQuery, CompareOutcome)
+  /// `:connect` opened `backend` (the runtime switches to it) and listed it.
+  case connected(
+    name: String, OpenedBackend, server: ServerInfo, database: String, collections: [CollectionSummary],
+    databases: [String])
 }
 
 /// What the update function asks the runtime to do.

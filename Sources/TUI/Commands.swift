@@ -15,8 +15,8 @@ struct Completion: Sendable, Hashable {
 /// The `:` commands, their names for completion, and the parsing of `:index create`.
 enum CommandSyntax {
   static let names = [
-    "compare", "drop", "export", "help", "index", "load", "q", "query", "quit", "refresh", "release", "search",
-    "theme", "use",
+    "compare", "connect", "drop", "export", "help", "index", "load", "q", "query", "quit", "refresh", "release",
+    "search", "theme", "use",
   ]
 
   /// The commands as the help screen lists them: how each is written, and what it does.
@@ -30,6 +30,7 @@ enum CommandSyntax {
     (":drop NAME", "drop (asks for the name)"),
     (":export F", "rows as JSON lines to F"),
     (":use DB", "switch the database"),
+    (":connect", "NAME: a saved server"),
     (":theme NAME", "switch the theme"),
   ]
 
@@ -219,6 +220,8 @@ extension ExplorerState {
     switch command {
     case "use":
       return words.count == 1 ? databases : []
+    case "connect":
+      return words.count == 1 ? connections.map(\.name) : []
     case "theme", "colorscheme":
       return words.count == 1 ? BuiltinThemes.names : []
     case "load", "release", "drop":
@@ -280,6 +283,8 @@ extension ExplorerState {
         return
       }
       effects += start(.useDatabase(words[1]))
+    case "connect":
+      connect(to: words.count > 1 ? words[1] : nil, effects: &effects)
     case "query":
       openEntityBrowser(filter: argument, effects: &effects)
     case "compare":
@@ -451,6 +456,9 @@ extension ExplorerState {
     entity = nil
     entityBrowser = nil
     searchForm = nil
+    plot = nil
+    compare = nil
+    recallConfirmation = nil
   }
 
   /// `:drop` dropped `name`: forgets what was shown of it.

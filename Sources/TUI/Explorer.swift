@@ -46,6 +46,9 @@ public struct ExplorerOptions: Sendable {
   /// `milvus://host:port[/db]/NAME`) on a backend of its own, closed after the call; nil: the
   /// explorer offers only `:compare k=v`.
   public var openLocation: (@Sendable (String) async throws -> (backend: any VectorBackend, collection: String))?
+  /// Opens a saved connection (`:connect NAME`) in place of the explorer's backend; nil: the
+  /// explorer offers no `:connect`.
+  public var openConnection: (@Sendable (SavedConnection) async throws -> any VectorBackend)?
   /// Where `NO_COLOR` and the config directory (`XDG_CONFIG_HOME`, `HOME`) are read.
   public var environment: [String: String]
 
@@ -124,7 +127,8 @@ public func runExplorer(
     backend: backend, screen: screen, theme: theme, keymap: options.config.keymap, themes: options.themes,
     colors: screen.colorCount, notices: options.notices,
     embedCommand: options.embedCommand.map { EmbeddingCommand($0) }, demoInstaller: options.demoInstaller,
-    locationOpener: options.openLocation.map { LocationOpener($0) }
+    locationOpener: options.openLocation.map { LocationOpener($0) },
+    connections: options.config.connections, connectionOpener: options.openConnection.map { ConnectionOpener($0) }
   )
   runtime.demo.player = playback.map(DemoPlayer.init)
   runtime.demo.recorder = recorder
@@ -150,7 +154,11 @@ final class ActionInbox: Sendable {
 @MainActor
 final class ExplorerRuntime {
   private(set) var state: ExplorerState
-  let backend: any VectorBackend
+  /// The backend the calls go to: the one the explorer opened on, or the last `:connect`'s.
+  private(set) var backend: any VectorBackend
+  /// The backend the last `:connect` opened, which the runtime closes (the one it started on
+  /// belongs to its caller).
+  private var connectedBackend: (any VectorBackend)?
   let screen: any Screen
   /// Where `:theme NAME` looks.
   let themes: ThemeCatalog
@@ -170,7 +178,8 @@ final class ExplorerRuntime {
   init(
     backend: any VectorBackend, screen: any Screen, theme: Theme, keymap: Keymap = .standard,
     themes: ThemeCatalog = ThemeCatalog(userDirectory: nil), colors: Int = 256, notices: [String] = [],
-    embedCommand: EmbeddingCommand? = nil, demoInstaller: DemoInstaller? = nil, locationOpener: LocationOpener? = nil
+    embedCommand: EmbeddingCommand? = nil, demoInstaller: DemoInstaller? = nil, locationOpener: LocationOpener? = nil,
+    connections: [SavedConnection] = [], connectionOpener: ConnectionOpener? = nil
   ) {
     self.backend = backend
     self.screen = screen
@@ -182,6 +191,8 @@ final class ExplorerRuntime {
     state.embedCommand = embedCommand
     state.demoInstaller = demoInstaller
     state.locationOpener = locationOpener
+    state.connections = connections
+    state.connectionOpener = connectionOpener
     var seed = SystemRandomNumberGenerator()
     state.random = SplitMix64(seed: seed.next())
     if !notices.isEmpty { state.pendingNotice = StatusMessage(notices.joined(separator: "; "), isError: true) }
@@ -190,10 +201,17 @@ final class ExplorerRuntime {
   /// The theme the explorer draws with now.
   var theme: Theme { state.theme }
 
-  /// Runs until the user quits or `signals` reports one.
+  /// Runs until the user quits or `signals` reports one, then closes the backend a `:connect`
+  /// opened.
   func run(signals: () -> Int32? = { nil }) async -> ExplorerExit {
+    let ending = await loop(signals: signals)
+    cancelAll()
+    await closeConnectedBackend()
+    return ending
+  }
+
+  private func loop(signals: () -> Int32?) async -> ExplorerExit {
     start()
-    defer { cancelAll() }
     while !state.quitRequested {
       if let number = signals() { return .signal(number) }
       drainInbox()
@@ -227,6 +245,14 @@ final class ExplorerRuntime {
     switch action {
     case .completed(let id, _, _), .failed(let id, _, _), .cancelled(let id): tasks[id] = nil
     default: break
+    }
+    if case .completed(let id, .connected(_, let opened, _, _, _, _), _) = action {
+      if state.operations[id] != nil {
+        switchBackend(to: opened.backend)
+      } else {
+        // Cancelled while it was opened: nobody will use it.
+        Task { await opened.backend.close() }
+      }
     }
     for effect in state.update(action) { perform(effect) }
     needsDraw = true
@@ -270,6 +296,7 @@ final class ExplorerRuntime {
           let result = try await Self.perform(operation.request, on: backend) { note in
             inbox.post(.progress(operation.id, note))
           }
+          if Task.isCancelled, case .connected(_, let opened, _, _, _, _) = result { await opened.backend.close() }
           try Task.checkCancellation()
           inbox.post(.completed(operation.id, result, latency: clock.now - started))
         } catch {
@@ -297,6 +324,22 @@ final class ExplorerRuntime {
   private func cancelAll() {
     for task in tasks.values { task.cancel() }
     tasks.removeAll()
+  }
+
+  /// From now on calls go to `newBackend`; those still running on the old one are cancelled (the
+  /// update function forgets them), and the old one is closed if `:connect` opened it.
+  private func switchBackend(to newBackend: any VectorBackend) {
+    cancelAll()
+    let previous = connectedBackend
+    backend = newBackend
+    connectedBackend = newBackend
+    if let previous { Task { await previous.close() } }
+  }
+
+  /// Closes the backend the last `:connect` opened (tests call it after driving the runtime).
+  func closeConnectedBackend() async {
+    await connectedBackend?.close()
+    connectedBackend = nil
   }
 
   /// One page of the entity browser in primary-key order, by keyset: from the query's anchor
@@ -419,11 +462,32 @@ final class ExplorerRuntime {
       return try await overview(on: backend)
     case .compare(let query):
       return .compare(query, try await query.run(on: backend))
+    case .connect(let connection, let opener):
+      let opened = try await opener.open(connection)
+      do {
+        let listing = try await listing(on: opened)
+        try Task.checkCancellation()
+        return .connected(
+          name: connection.name, OpenedBackend(opened), server: listing.server, database: listing.database,
+          collections: listing.collections, databases: listing.databases)
+      } catch {
+        await opened.close()
+        throw error
+      }
     }
   }
 
   /// Server info, current database, the collections with their index types, the databases.
   nonisolated static func overview(on backend: any VectorBackend) async throws -> OperationResult {
+    let listing = try await listing(on: backend)
+    return .overview(
+      server: listing.server, database: listing.database, collections: listing.collections,
+      databases: listing.databases)
+  }
+
+  nonisolated static func listing(on backend: any VectorBackend) async throws -> (
+    server: ServerInfo, database: String, collections: [CollectionSummary], databases: [String]
+  ) {
     let server = try await backend.serverInfo()
     let database = await backend.currentDatabase()
     try Task.checkCancellation()
@@ -437,7 +501,7 @@ final class ExplorerRuntime {
     }
     // Only `:use` completion needs the databases: a backend without them still lists.
     let databases = (try? await backend.listDatabases()) ?? [database]
-    return .overview(server: server, database: database, collections: summaries, databases: databases)
+    return (server, database, summaries, databases)
   }
 
   nonisolated static func message(for error: any Error) -> String {

@@ -116,6 +116,8 @@ enum Request: Sendable, Hashable {
   case recall(SearchRequest, maxRows: Int?)
   /// The first-run offer's `d`: creates the demo collections, then lists the collections.
   case installDemo(DemoInstaller)
+  /// `:connect NAME`: opens the saved connection and lists it as `overview` does.
+  case connect(SavedConnection, ConnectionOpener)
   /// `:compare`: the results' search beside the same search with other parameters or elsewhere.
   case compare(CompareQuery)
 
@@ -143,6 +145,7 @@ enum Request: Sendable, Hashable {
     case .recall(let request, _): return "exact search of \(request.collection) for recall"
     case .installDemo: return "creating the demo data"
     case .compare(let query): return "comparing \(query.leftLabel) with \(query.rightLabel)"
+    case .connect(let connection, _): return "connecting to \(connection.name)"
     }
   }
 
@@ -167,6 +170,7 @@ enum Request: Sendable, Hashable {
     case .recall(let request, _): return "exact search of \(request.collection) failed"
     case .installDemo: return "creating the demo data failed"
     case .compare(let query): return "comparing with \(query.rightLabel) failed"
+    case .connect(let connection, _): return "connecting to \(connection.name) failed"
     }
   }
 }
@@ -316,6 +320,12 @@ struct ExplorerState: Sendable, Hashable {
   var compare: CompareState?
   /// Opens the other side of `:compare LOCATION`; nil: only `:compare k=v` is offered.
   var locationOpener: LocationOpener?
+  /// The config file's saved connections, which `:connect NAME` opens.
+  var connections: [SavedConnection] = []
+  /// Opens a saved connection; nil: `:connect` is not offered.
+  var connectionOpener: ConnectionOpener?
+  /// The saved connection the explorer drives since the last `:connect`; nil: the one it started on.
+  var connectionName: String?
   /// Draws the random query vectors (seeded from the system in the runtime, fixed in tests).
   var random = SplitMix64(seed: 0x5EED)
 

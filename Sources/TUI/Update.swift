@@ -365,7 +365,7 @@ extension ExplorerState {
     status = StatusMessage("cancelled " + running.map(\.request.label).joined(separator: ", "))
   }
 
-  private mutating func apply(
+  mutating func apply(
     _ result: OperationResult, of operation: Operation, latency: Duration, effects: inout [Effect]
   ) {
     switch result {
@@ -407,6 +407,10 @@ extension ExplorerState {
       applySearch(query, vector: vector, hits: hits, latency: latency)
     case .compare(let query, let outcome):
       applyCompare(query, outcome, latency: latency)
+    case .connected(let name, _, let server, let database, let listed, let databases):
+      applyConnected(
+        name: name, server: server, database: database, collections: listed, databases: databases, latency: latency,
+        effects: &effects)
     case .plotSample(let query, let sample):
       applyPlotSample(query, sample, latency: latency)
     case .recall(let request, let exact):

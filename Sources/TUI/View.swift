@@ -61,6 +61,7 @@ enum ExplorerView {
     let separator = " │ "
     let room = rect.width - DisplayWidth.of(hint) - 2
     var text = " vscope"
+    if let name = state.connectionName { text += separator + name }
     if let server = state.server {
       let kind = "\(server.kind) \(server.version)"
       let database = "db \(state.database ?? "default")"

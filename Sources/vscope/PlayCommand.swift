@@ -100,6 +100,7 @@ func runInExplorer(
   for notice in options.notices { Console.info("warning: " + notice) }
   options.demoInstaller = backend.demoInstaller
   options.openLocation = backend.locationOpener
+  options.openConnection = backend.connectionOpener
   let store = try await backend.open(writable: true)
   do {
     let ending = try await playExplorer(store, options: options, playback: playback, recorder: recorder)

@@ -35,22 +35,7 @@ struct Vscope: AsyncParsableCommand {
       print(Vscope.helpMessage())
       return
     }
-    // Theme and config problems are told here too, since the explorer's screen hides stderr.
-    var options = ExplorerOptions.load(
-      theme: explorer.theme, colorMode: ColorMode(rawValue: explorer.color) ?? .auto,
-      embedCommand: explorer.embed.command)
-    for notice in options.notices { Console.info("warning: " + notice) }
-    options.demoInstaller = backend.demoInstaller
-    options.openLocation = backend.locationOpener
-    let store = try await backend.open(writable: true)
-    let ending: ExplorerExit
-    do {
-      ending = try await openExplorer(store, options: options)
-    } catch {
-      await store.close()
-      throw error
-    }
-    await store.close()
+    let ending = try await runInExplorer(backend: backend, flags: explorer)
     if ending.exitCode != 0 { throw ExitCode(ending.exitCode) }
   }
 
@@ -99,12 +84,6 @@ struct Vscope: AsyncParsableCommand {
       Foundation.exit(2)
     }
   }
-}
-
-/// The explorer owns the terminal from the main actor.
-@MainActor
-func openExplorer(_ store: any VectorBackend, options: ExplorerOptions) async throws -> ExplorerExit {
-  try await runExplorer(backend: store, options: options)
 }
 
 /// How the explorer looks: its theme and whether it uses colour. The config file
@@ -214,6 +193,26 @@ extension BackendOptions {
       do {
         let location = try CopyLocation(parsing: text, defaultDirectory: options.data)
         return (try location.open(writable: false, with: options), location.collection)
+      } catch let error as UserError {
+        throw VectorError.invalidArgument(error.message)
+      }
+    }
+  }
+}
+
+extension BackendOptions {
+  /// Opens a saved connection for the explorer's `:connect NAME`: its uri, token (else
+  /// `MILVUS_TOKEN`) and database, with this command line's CA file and timeout.
+  var connectionOpener: @Sendable (SavedConnection) async throws -> any VectorBackend {
+    let options = self
+    return { connection in
+      do {
+        var endpoint = try SavedConnections.endpoint(of: connection)
+        endpoint.token =
+          endpoint.token ?? ProcessInfo.processInfo.environment["MILVUS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        endpoint.caFile = options.tlsCA
+        endpoint.callTimeout = .seconds(options.timeout)
+        return try MilvusBackend(endpoint: endpoint)
       } catch let error as UserError {
         throw VectorError.invalidArgument(error.message)
       }

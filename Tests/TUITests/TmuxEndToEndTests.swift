@@ -40,6 +40,50 @@ final class TmuxEndToEndTests: XCTestCase {
     try await explore(name, backend: backend, work: work)
   }
 
+  /// `:connect NAME` from the embedded store to a saved Milvus Lite connection; a dead one first,
+  /// which only says so.
+  func testConnectFromTheEmbeddedStoreToASavedMilvusLiteServer() async throws {
+    let environment = ProcessInfo.processInfo.environment
+    guard let lite = environment["VSCOPE_MILVUS_LITE"], !lite.isEmpty else {
+      if environment["VSCOPE_REQUIRE_MILVUS"] == "1" { XCTFail("VSCOPE_MILVUS_LITE is not set") }
+      throw XCTSkip("no Milvus Lite server: run the tests with scripts/test")
+    }
+    let work = temporaryDirectory(self, prefix: "vscope-e2e")
+    let embedded = ["--data", work + "/data"]
+    try check(VscopeCLI.run(["create", "local_only", "--dim", "4"] + embedded))
+    let remote = "connect_" + UUID().uuidString.prefix(8).lowercased()
+    let milvus = ["--milvus", "milvus://\(lite)"]
+    try check(VscopeCLI.run(["create", remote, "--dim", "4"] + milvus))
+    addTeardownBlock { _ = try? VscopeCLI.run(["drop", remote, "--yes"] + milvus) }
+
+    let session = try EndToEndSession.start(
+      self, command: [VscopeCLI.executable] + embedded, width: 120, height: 40,
+      config: """
+        [[connections]]
+        name = "dead"
+        uri = "milvus://127.0.0.1:1"
+
+        [[connections]]
+        name = "lite"
+        uri = "milvus://\(lite)"
+        """)
+    try session.waitFor("local_only", " vscope │ embedded")
+    session.send(":")
+    session.type("connect dead")
+    session.send("Enter")
+    try session.waitFor("connecting to dead failed: cannot reach Milvus at 127.0.0.1:1")
+    XCTAssertTrue(session.capture().contains("local_only"), "still on the embedded store")
+    session.send(":")
+    session.type("connect li")
+    session.send("Tab", "Enter")
+    try session.waitFor(" vscope │ lite │ milvus-lite", remote)
+    XCTAssertFalse(session.capture().contains("local_only"))
+    session.send("q")
+    let ending = try session.waitForExit()
+    XCTAssertEqual(ending.status, 0, session.stderrText)
+    XCTAssertEqual(ending.sttyAfter, ending.sttyBefore)
+  }
+
   // MARK: - The steps
 
   /// A collection of songs: id, a 4-d vector, genre and year; a FLAT L2 index, loaded.
@@ -287,7 +331,10 @@ final class EndToEndSession {
     configuration = directory + "/tmux.conf"
   }
 
-  static func start(_ test: XCTestCase, command: [String], width: Int, height: Int) throws -> EndToEndSession {
+  /// Starts `command` in a `width`×`height` pane; `config` is the text of its config file.
+  static func start(_ test: XCTestCase, command: [String], width: Int, height: Int, config: String? = nil) throws
+    -> EndToEndSession
+  {
     guard TmuxSession.which("tmux") != nil else { throw XCTSkip("tmux is not installed (.ci/run installs it)") }
     guard FileManager.default.isExecutableFile(atPath: command[0]) else {
       XCTFail("\(command[0]) is missing: run `swift build --build-tests` first")
@@ -300,6 +347,10 @@ final class EndToEndSession {
     set -g escape-time 0
     set -g status off
     """.write(toFile: session.configuration, atomically: true, encoding: .utf8)
+    if let config {
+      try FileManager.default.createDirectory(atPath: directory + "/config/vscope", withIntermediateDirectories: true)
+      try config.write(toFile: directory + "/config/vscope/config.toml", atomically: true, encoding: .utf8)
+    }
     let quoted = command.map { "'" + $0.replacingOccurrences(of: "'", with: #"'\''"#) + "'" }.joined(separator: " ")
     try """
     unset NO_COLOR
