@@ -423,14 +423,21 @@ enum ExplorerView {
       } else if status.pendingIndexRows > 0 {
         buffer.putRow(
           "pending \(Format.grouped(status.pendingIndexRows)) rows", in: details, row: 3, style: theme[.dim])
-      } else if let bytes = status.memoryBytes, bytes > 0 {
-        buffer.putRow("memory  \(Format.grouped(bytes)) bytes", in: details, row: 3, style: theme[.dim])
+      } else {
+        buffer.putRow("memory  " + memoryText(status), in: details, row: 3, style: theme[.dim])
       }
     case .unindexed(let field):
       drawMessage(
         into: &buffer, rect: details,
         lines: [("no index on \(field.name): searches scan every row exactly (as FLAT does)", theme[.dim])])
     }
+  }
+
+  /// What an index's own structures take, as far as the backend says.
+  static func memoryText(_ status: IndexStatus) -> String {
+    guard let bytes = status.memoryBytes else { return "not reported" }
+    guard bytes > 0 else { return "none beyond the vectors" }
+    return ByteCount.text(bytes)
   }
 
   // MARK: - Help

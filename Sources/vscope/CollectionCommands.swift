@@ -367,7 +367,7 @@ struct IndexCommand: AsyncParsableCommand {
           table.add([
             index.spec.indexName, index.spec.fieldName, index.spec.indexType, index.spec.metric.rawValue,
             JSONValue.object(index.spec.params).jsonText, index.state.rawValue,
-            "\(index.indexedRows)/\(index.totalRows)", index.memoryBytes.map(Format.bytes) ?? "—",
+            "\(index.indexedRows)/\(index.totalRows)", index.memoryBytes.map(ByteCount.text) ?? "—",
           ])
           if !index.failReason.isEmpty { Console.info("index \(index.spec.indexName) failed: \(index.failReason)") }
         }

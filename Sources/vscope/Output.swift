@@ -73,18 +73,6 @@ enum Format {
       + String(repeating: " ", count: percent < 10 ? 2 : (percent < 100 ? 1 : 0)) + " \(percent)%"
   }
 
-  /// A byte count in binary units: `512 B`, `1.5 MiB`.
-  static func bytes(_ count: Int) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-    var value = Double(count)
-    var unit = 0
-    while value >= 1024 && unit < units.count - 1 {
-      value /= 1024
-      unit += 1
-    }
-    return unit == 0 ? "\(count) B" : String(format: "%.1f", value) + " " + units[unit]
-  }
-
   /// Seconds since `start`, e.g. `3.2 s`.
   static func elapsed(since start: ContinuousClock.Instant) -> String {
     let duration = ContinuousClock.now - start

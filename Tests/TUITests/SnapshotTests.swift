@@ -108,24 +108,55 @@ final class SnapshotTests: XCTestCase {
   }
 
   func testBackendErrorInTheStatusLine() async throws {
-    var state = try await fixtureState(size: TerminalSize(width: 80, height: 24))
-    guard case .run(let operation)? = state.press(.character("r")).first else {
-      return XCTFail("r starts a listing")
+    for size in Self.sizes {
+      var state = try await fixtureState(size: size)
+      guard case .run(let operation)? = state.press(.character("r")).first else {
+        return XCTFail("r starts a listing")
+      }
+      // The detail of the selected collection is asked for again after a refresh; fail both.
+      state.update(
+        .failed(operation.id, message: "checksum mismatch in /srv/data/books/manifest", latency: .milliseconds(7)))
+      for id in state.operations.keys.sorted() {
+        state.update(.failed(id, message: "the file /srv/data/books/seg-1.vss is corrupt", latency: .milliseconds(3)))
+      }
+      Snapshot.assertMatches(state.frame, named: "error-\(size.width)x\(size.height)")
     }
-    // The detail of the selected collection is asked for again after a refresh; fail both.
-    state.update(
-      .failed(operation.id, message: "checksum mismatch in /srv/data/books/manifest", latency: .milliseconds(7)))
-    for id in state.operations.keys.sorted() {
-      state.update(.failed(id, message: "the file /srv/data/books/seg-1.vss is corrupt", latency: .milliseconds(3)))
-    }
-    Snapshot.assertMatches(state.frame, named: "error-80x24")
   }
 
   /// What a Milvus server reports while it builds an HNSW index: params, progress, pending rows.
   func testIndexBuildInProgress() {
-    var state = ExplorerState(size: TerminalSize(width: 80, height: 24))
+    let building = IndexStatus(
+      spec: IndexSpec(
+        fieldName: "dense", indexType: "HNSW", metric: .l2, params: ["M": .int(16), "efConstruction": .int(200)]),
+      state: .inProgress, indexedRows: 613_000, totalRows: 1_000_000, pendingIndexRows: 387_000)
+    for size in Self.sizes {
+      Snapshot.assertMatches(
+        indexState(size: size, kind: "milvus", status: building).frame,
+        named: "index-building-\(size.width)x\(size.height)")
+    }
+  }
+
+  /// A built index: the embedded store says what its structures take, Milvus does not.
+  func testIndexMemory() {
+    var built = IndexStatus(
+      spec: IndexSpec(
+        fieldName: "dense", indexType: "HNSW", metric: .l2, params: ["M": .int(16), "efConstruction": .int(200)]),
+      state: .finished, indexedRows: 1_000_000, totalRows: 1_000_000, memoryBytes: 146_800_640)
+    for size in Self.sizes {
+      Snapshot.assertMatches(
+        indexState(size: size, kind: "embedded", status: built).frame,
+        named: "index-memory-\(size.width)x\(size.height)")
+    }
+    built.memoryBytes = nil
+    let frame = indexState(size: Self.sizes[0], kind: "milvus", status: built).frame
+    XCTAssertTrue(frame.text.contains("memory  not reported"), frame.text)
+  }
+
+  /// The Index pane focused on one collection `docs` with one index, as `kind` reports it.
+  private func indexState(size: TerminalSize, kind: String, status: IndexStatus) -> ExplorerState {
+    var state = ExplorerState(size: size)
     state.server = ServerInfo(
-      kind: "milvus", version: "2.4.13", address: "localhost:19530", indexTypes: [], metrics: [])
+      kind: kind, version: "2.4.13", address: "localhost:19530", indexTypes: [], metrics: [])
     state.database = "default"
     let schema = CollectionSchema(
       name: "docs",
@@ -133,10 +164,6 @@ final class SnapshotTests: XCTestCase {
         FieldSchema(name: "pk", type: .varChar, isPrimary: true, maxLength: 36),
         FieldSchema(name: "dense", type: .floatVector, dim: 768),
       ])
-    let status = IndexStatus(
-      spec: IndexSpec(
-        fieldName: "dense", indexType: "HNSW", metric: .l2, params: ["M": .int(16), "efConstruction": .int(200)]),
-      state: .inProgress, indexedRows: 613_000, totalRows: 1_000_000, pendingIndexRows: 387_000)
     state.collections = [
       CollectionSummary(
         info: CollectionInfo(name: "docs", entityCount: 1_000_000, loadState: .loading), indexTypes: ["HNSW"])
@@ -144,7 +171,7 @@ final class SnapshotTests: XCTestCase {
     state.collectionsListed = true
     state.details["docs"] = .loaded(CollectionDetail(schema: schema, indexes: [status]))
     state.update(.key(.character("3")))
-    Snapshot.assertMatches(state.frame, named: "index-building-80x24")
+    return state
   }
 
   func testDefaultThemeStylesAreDistinct() {
