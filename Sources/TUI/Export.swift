@@ -37,7 +37,7 @@ enum RowExport {
     }
     defer { close(descriptor) }
     var written = 0
-    progress?("0 of \(Format.grouped(total)) rows")
+    progress?(Format.progress(done: 0, of: total, "rows"))
     // Keyset pages (`pk > last`) in primary-key order: offset paging stops at Milvus's 16,384 cap.
     var pager = try await EntityPager(
       backend: backend, collection: collection, outputFields: ["*"], pageSize: pageSize)
@@ -46,7 +46,7 @@ enum RowExport {
       for row in rows { text += line(row) + "\n" }
       try writeAll(text, to: descriptor, path: path)
       written += rows.count
-      progress?("\(Format.grouped(written)) of \(Format.grouped(max(total, written))) rows")
+      progress?(Format.progress(done: written, of: max(total, written), "rows"))
     }
     return written
   }

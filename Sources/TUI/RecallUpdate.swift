@@ -66,7 +66,8 @@ extension SearchResults {
 
 extension ExplorerRuntime {
   /// The exact search behind `Request.recall`: counts first and answers `recallTooLarge` above
-  /// `maxRows` (nil: no limit), then reports the scan's progress as "1,000 of 5,000 entities".
+  /// `maxRows` (nil: no limit), then reports the scan's progress as a bar and "1,000 of 5,000
+  /// entities".
   nonisolated static func exactSearch(
     _ request: SearchRequest, maxRows: Int?, on backend: any VectorBackend,
     progress: (@Sendable (String) -> Void)?
@@ -78,7 +79,7 @@ extension ExplorerRuntime {
       try Task.checkCancellation()
     }
     let exact = try await backend.exactSearch(request, limits: limits) { scanned, total in
-      progress?("\(Format.grouped(scanned)) of \(Format.grouped(total)) entities")
+      progress?(Format.progress(done: scanned, of: total, "entities"))
     }
     return .recall(request, exact: exact.first ?? [])
   }

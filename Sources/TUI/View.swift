@@ -437,7 +437,7 @@ enum ExplorerView {
   static func memoryText(_ status: IndexStatus) -> String {
     guard let bytes = status.memoryBytes else { return "not reported" }
     guard bytes > 0 else { return "none beyond the vectors" }
-    return ByteCount.text(bytes)
+    return Quantity.bytes(bytes)
   }
 
   // MARK: - Help

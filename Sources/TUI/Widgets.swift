@@ -116,15 +116,7 @@ extension CellBuffer {
 /// Small text formats shared by the views.
 enum Format {
   /// `1234567` → `1,234,567`.
-  static func grouped(_ value: Int) -> String {
-    let digits = String(value.magnitude)
-    var result = ""
-    for (index, digit) in digits.enumerated() {
-      if index > 0, (digits.count - index) % 3 == 0 { result.append(",") }
-      result.append(digit)
-    }
-    return value < 0 ? "-" + result : result
-  }
+  static func grouped(_ value: Int) -> String { Quantity.grouped(value) }
 
   /// A latency in milliseconds: one decimal under 10 ms, whole milliseconds above.
   static func milliseconds(_ duration: Duration) -> String {
@@ -147,6 +139,11 @@ enum Format {
     let barWidth = max(0, width - label.count - 1)
     let filled = Int((fraction * Double(barWidth)).rounded(.down))
     return String(repeating: "█", count: filled) + String(repeating: "░", count: barWidth - filled) + " " + label
+  }
+
+  /// A status-line progress note: a 16-cell bar, then `1,000 of 5,000 rows`.
+  static func progress(done: Int, of total: Int, _ noun: String) -> String {
+    progressBar(done: done, total: total, width: 16) + " \(grouped(done)) of \(grouped(total)) \(noun)"
   }
 
   /// Words of `text` in lines of at most `width` cells; a word longer than a line is cut.

@@ -367,7 +367,7 @@ struct IndexCommand: AsyncParsableCommand {
           table.add([
             index.spec.indexName, index.spec.fieldName, index.spec.indexType, index.spec.metric.rawValue,
             JSONValue.object(index.spec.params).jsonText, index.state.rawValue,
-            "\(index.indexedRows)/\(index.totalRows)", index.memoryBytes.map(ByteCount.text) ?? "—",
+            "\(index.indexedRows)/\(index.totalRows)", index.memoryBytes.map(Quantity.bytes) ?? "—",
           ])
           if !index.failReason.isEmpty { Console.info("index \(index.spec.indexName) failed: \(index.failReason)") }
         }
@@ -376,28 +376,42 @@ struct IndexCommand: AsyncParsableCommand {
     }
   }
 
-  /// Polls the build until it finishes or fails, with progress on stderr, as pymilvus's
-  /// `create_index` waits.
+  /// Waits for the build with progress on stderr, as pymilvus's `create_index` waits.
   private func waitForBuild(_ store: any VectorBackend, indexName: String) async throws {
     let started = ContinuousClock.now
-    while true {
-      guard let status = try await store.describeIndexes(name).first(where: { $0.spec.indexName == indexName }) else {
-        return
+    let built: IndexStatus?
+    do {
+      built = try await waitForIndexBuild(store, collection: name, indexName: indexName) { status in
+        Console.progress("building \(indexName)", done: status.indexedRows, of: status.totalRows, "rows")
       }
-      switch status.state {
-      case .finished, .none:  // `None`: a server that does not track builds
-        Console.endProgress()
-        Console.info(
-          "index \(indexName) built: \(status.indexedRows)/\(status.totalRows) rows in \(Format.elapsed(since: started))"
-        )
-        return
-      case .failed:
-        Console.endProgress()
-        throw UserError("index \(indexName) failed: \(status.failReason)")
-      default:
-        Console.progress("building \(indexName): \(status.indexedRows)/\(status.totalRows) rows")
-        try await Task.sleep(for: .milliseconds(200))
-      }
+      Console.endProgress()
+    } catch {
+      Console.endProgress()
+      throw error
+    }
+    if let built {
+      Console.info(
+        "index \(indexName) built: \(built.indexedRows)/\(built.totalRows) rows in \(Format.elapsed(since: started))")
+    }
+  }
+}
+
+/// Polls an index until its build finishes (a failed build throws); `progress` hears each status
+/// while it builds. Returns the finished status, or nil when the index is gone.
+func waitForIndexBuild(
+  _ store: any VectorBackend, collection: String, indexName: String, progress: (IndexStatus) -> Void
+) async throws -> IndexStatus? {
+  while true {
+    guard let status = try await store.describeIndexes(collection).first(where: { $0.spec.indexName == indexName })
+    else { return nil }
+    switch status.state {
+    case .finished, .none:  // `None`: a server that does not track builds
+      return status
+    case .failed:
+      throw UserError("index \(indexName) failed: \(status.failReason)")
+    default:
+      progress(status)
+      try await Task.sleep(for: .milliseconds(200))
     }
   }
 }

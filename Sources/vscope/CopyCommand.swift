@@ -233,7 +233,7 @@ struct Copier {
               + "up to \(primary) \(last): it is not a partial copy of the source; drop it or choose another name"
           )
         }
-        Console.info("resuming after \(primary) \(last): \(Self.grouped(alreadyThere)) rows already copied")
+        Console.info("resuming after \(primary) \(last): \(Quantity.grouped(alreadyThere)) rows already copied")
       }
     }
 
@@ -241,16 +241,12 @@ struct Copier {
       backend: source, collection: sourceName, outputFields: ["*"], pageSize: batch, after: resumedAfter)
     var copied = alreadyThere
     let total = max(sourceTotal, alreadyThere)
-    Console.progress(
-      "copying \(sourceName) \(Format.bar(copied, of: total)) \(Self.grouped(copied))/\(Self.grouped(total)) rows")
+    Console.progress("copying \(sourceName)", done: copied, of: total, "rows")
     while let rows = try await pager.next() {
       let prepared = rows.map { Self.insertable($0) }
       _ = try await destination.insert(destinationName, rows: prepared, partition: nil)
       copied += rows.count
-      let shownTotal = max(total, copied)
-      Console.progress(
-        "copying \(sourceName) \(Format.bar(copied, of: shownTotal)) "
-          + "\(Self.grouped(copied))/\(Self.grouped(shownTotal)) rows")
+      Console.progress("copying \(sourceName)", done: copied, of: max(total, copied), "rows")
     }
     Console.endProgress()
 
@@ -268,8 +264,8 @@ struct Copier {
           + "\(destinationLabel) has \(finalDestination)")
     }
     Console.info(
-      "copied \(Self.grouped(copied - alreadyThere)) rows from \(sourceLabel) to \(destinationLabel) "
-        + "(\(Self.grouped(finalDestination)) in all) in \(Format.elapsed(since: started))")
+      "copied \(Quantity.grouped(copied - alreadyThere)) rows from \(sourceLabel) to \(destinationLabel) "
+        + "(\(Quantity.grouped(finalDestination)) in all) in \(Format.elapsed(since: started))")
     return .object([
       "source": .string(sourceLabel),
       "destination": .string(destinationLabel),
@@ -426,16 +422,5 @@ struct Copier {
     guard case .object(var members) = description else { return description }
     members["reason"] = .string(reason)
     return .object(members)
-  }
-
-  /// `1234567` → `1,234,567`.
-  static func grouped(_ value: Int) -> String {
-    let digits = String(value.magnitude)
-    var result = ""
-    for (offset, digit) in digits.enumerated() {
-      if offset > 0, (digits.count - offset) % 3 == 0 { result.append(",") }
-      result.append(digit)
-    }
-    return (value < 0 ? "-" : "") + result
   }
 }

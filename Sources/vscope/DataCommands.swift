@@ -156,7 +156,7 @@ struct Import: AsyncParsableCommand {
             : try await store.insert(name, rows: batch, partition: partition)
           if !upsert { written.append(contentsOf: result.ids) }
           done += batch.count
-          Console.progress("importing \(file): \(done)/\(total) rows")
+          Console.progress("importing \(file)", done: done, of: total, "rows")
         }
       } catch {
         Console.endProgress()
@@ -457,7 +457,7 @@ struct Search: AsyncParsableCommand {
       if recall {
         let limits = ExactSearchLimits(maxRows: recallLimit ?? ExactSearchLimits.defaultMaxRows)
         reports = try await Recall.measure(request, ann: results, on: store, limits: limits) { scanned, total in
-          Console.progress("exact search: \(scanned) of \(total) entities")
+          Console.progress("exact search", done: scanned, of: total, "entities")
         }
         Console.endProgress()
       }
@@ -553,7 +553,7 @@ struct Export: AsyncParsableCommand {
       while let rows = try await pager.next() {
         try writer.write(rows)
         offset += rows.count
-        if output != nil { Console.progress("exporting \(name): \(offset)/\(max(total, offset))") }
+        if output != nil { Console.progress("exporting \(name)", done: offset, of: max(total, offset), "rows") }
       }
       try writer.flush()
       if output != nil {

@@ -164,30 +164,14 @@ extension DemoData {
       // HNSW takes most of the index time.
       let (from, share) = number == 0 ? (0.5, 0.4) : (0.9, 0.1)
       try await store.createIndex("catalog", spec: spec)
-      try await waitForIndex(store, collection: "catalog", indexName: spec.indexName) { done, total in
+      _ = try await waitForIndexBuild(store, collection: "catalog", indexName: spec.indexName) { status in
+        let (done, total) = (status.indexedRows, status.totalRows)
         let fraction = total > 0 ? Double(done) / Double(total) : 0
         report(
           .progress(
             "indexing catalog.\(spec.fieldName): \(done)/\(total) rows", fraction: from + share * fraction))
       }
       report(.step("catalog.\(spec.fieldName): \(spec.indexType) index built", fraction: from + share))
-    }
-  }
-
-  private static func waitForIndex(
-    _ store: any VectorBackend, collection: String, indexName: String, progress: (Int, Int) -> Void
-  ) async throws {
-    while true {
-      guard let status = try await store.describeIndexes(collection).first(where: { $0.spec.indexName == indexName })
-      else { return }
-      switch status.state {
-      case .finished, .none:
-        return
-      case .failed: throw UserError("index \(indexName) failed: \(status.failReason)")
-      default:
-        progress(status.indexedRows, status.totalRows)
-        try await Task.sleep(for: .milliseconds(200))
-      }
     }
   }
 }

@@ -17,6 +17,11 @@ enum Console {
     FileHandle.standardError.write(Data(("\r\u{1B}[K" + message).utf8))
   }
 
+  /// Rewrites the progress line with a bar: `copying songs ████░░░░  40% 1,000/2,500 rows`.
+  static func progress(_ label: String, done: Int, of total: Int, _ noun: String) {
+    progress("\(label) \(Format.bar(done, of: total)) \(Quantity.grouped(done))/\(Quantity.grouped(total)) \(noun)")
+  }
+
   static func endProgress() {
     guard isatty(2) != 0 else { return }
     FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))

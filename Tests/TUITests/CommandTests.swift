@@ -308,7 +308,12 @@ final class CommandTests: XCTestCase {
     let result = try await ExplorerRuntime.perform(operation.request, on: backend) { notes.add($0) }
     await backend.close()
     state.update(.completed(operation.id, result, latency: .milliseconds(12)))
-    XCTAssertEqual(notes.all, ["0 of 1,234 rows", "1,000 of 1,234 rows", "1,234 of 1,234 rows"])
+    XCTAssertEqual(
+      notes.all,
+      [
+        "░░░░░░░░░░░   0% 0 of 1,234 rows", "████████░░░  81% 1,000 of 1,234 rows",
+        "███████████ 100% 1,234 of 1,234 rows",
+      ])
     XCTAssertEqual(state.status?.text, "exported 1,234 rows of books to \(path)")
     let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
     XCTAssertEqual(lines.count, Fixture.bookCount)
@@ -326,13 +331,4 @@ final class CommandTests: XCTestCase {
     XCTAssertEqual(bad.count, 1)
     XCTAssertEqual(state.status?.isError, true)
   }
-}
-
-/// Progress notes collected from another thread.
-private final class NoteBox: @unchecked Sendable {
-  private let lock = NSLock()
-  private var notes: [String] = []
-
-  func add(_ note: String) { lock.withLock { notes.append(note) } }
-  var all: [String] { lock.withLock { notes } }
 }

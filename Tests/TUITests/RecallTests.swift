@@ -1,4 +1,6 @@
 import Engine
+import Foundation
+import MilvusAdapter
 import Model
 import XCTest
 
@@ -157,6 +159,68 @@ final class RecallTests: XCTestCase {
     await backend.close()
     _ = state.update(.completed(id, .recall(request, exact: exact[0]), latency: .milliseconds(3)))
     XCTAssertNil(state.results?.recall, "a cancelled call's answer changes nothing")
+  }
+
+  /// On Milvus the exact search pages through the vectors in the client: the status line gets a
+  /// bar per page, the size guard answers first, and the exact hits are the engine's FLAT hits.
+  func testOnMilvusLiteTheExactScanReportsABarPerPageAndMatchesFLAT() async throws {
+    let environment = ProcessInfo.processInfo.environment
+    guard let address = environment["VSCOPE_MILVUS_LITE"], !address.isEmpty else {
+      if environment["VSCOPE_REQUIRE_MILVUS"] == "1" { XCTFail("VSCOPE_MILVUS_LITE is not set") }
+      throw XCTSkip("no Milvus Lite server: run the tests with scripts/test")
+    }
+    let milvus = try MilvusBackend(endpoint: MilvusEndpoint(parsing: "milvus://\(address)"), strongConsistency: true)
+    let name = "recall_" + UUID().uuidString.prefix(8).lowercased()
+    let dim = 128
+    let schema = CollectionSchema(
+      name: name,
+      fields: [
+        FieldSchema(name: "id", type: .int64, isPrimary: true),
+        FieldSchema(name: "embedding", type: .floatVector, dim: dim),
+      ])
+    // 5,000 rows of 128 floats: the scan reads them in pages of 2,048.
+    var generator = SplitMix64(seed: 7)
+    let vectors = (0..<5000).map { _ in (0..<dim).map { _ in Float(generator.nextUnit()) } }
+    let rows: [Row] = vectors.enumerated().map {
+      ["id": .int(Int64($0.offset)), "embedding": .floatVector($0.element)]
+    }
+    try await milvus.createCollection(schema)
+    do {
+      for start in stride(from: 0, to: rows.count, by: 1000) {
+        _ = try await milvus.insert(name, rows: Array(rows[start..<start + 1000]), partition: nil)
+      }
+      try await milvus.createIndex(name, spec: IndexSpec(fieldName: "embedding", indexType: "FLAT", metric: .l2))
+      try await milvus.loadCollection(name, progress: nil)
+      let request = SearchRequest(
+        collection: name, vectors: [vectors[42]], vectorField: "embedding", metric: .l2, topK: 10)
+
+      let guarded = try await ExplorerRuntime.perform(.recall(request, maxRows: 4999), on: milvus)
+      XCTAssertEqual(guarded, .recallTooLarge(request, rows: 5000))
+
+      let notes = NoteBox()
+      let result = try await ExplorerRuntime.perform(.recall(request, maxRows: nil), on: milvus) { notes.add($0) }
+      XCTAssertGreaterThanOrEqual(notes.all.count, 3, "a note per page: \(notes.all)")
+      XCTAssertEqual(notes.all.last, "███████████ 100% 5,000 of 5,000 entities")
+      let counts = notes.all.map { note in
+        Int(note.split(separator: " ").dropFirst(2).first.map { $0.replacingOccurrences(of: ",", with: "") } ?? "")
+      }
+      XCTAssertEqual(counts.compactMap { $0 }, counts.compactMap { $0 }.sorted(), "the count only grows: \(notes.all)")
+
+      let engine = try EmbeddedBackend(directory: temporaryDirectory(self))
+      try await engine.createCollection(schema)
+      _ = try await engine.insert(name, rows: rows, partition: nil)
+      let truth = try await engine.exactSearch(request, limits: .standard, progress: nil)
+      await engine.close()
+      guard case .recall(_, let exact) = result else { return XCTFail("not a recall: \(result)") }
+      XCTAssertEqual(exact.map(\.id), truth[0].map(\.id))
+      XCTAssertEqual(exact.first?.id, .int(42))
+    } catch {
+      try? await milvus.dropCollection(name)
+      await milvus.close()
+      throw error
+    }
+    try await milvus.dropCollection(name)
+    await milvus.close()
   }
 
   func testAScanAboveTheLimitAsksAndASecondRRunsIt() async throws {

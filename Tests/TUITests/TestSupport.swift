@@ -185,3 +185,12 @@ func manyCollections(_ count: Int) -> [CollectionSummary] {
       indexTypes: [])
   }
 }
+
+/// Progress notes heard from a call running on another thread.
+final class NoteBox: @unchecked Sendable {
+  private let lock = NSLock()
+  private var notes: [String] = []
+
+  func add(_ note: String) { lock.withLock { notes.append(note) } }
+  var all: [String] { lock.withLock { notes } }
+}
