@@ -84,6 +84,25 @@ final class TmuxEndToEndTests: XCTestCase {
     XCTAssertEqual(ending.sttyAfter, ending.sttyBefore)
   }
 
+  /// Opened on a Milvus address where nothing listens: the explorer says so, keeps running,
+  /// tries again on `r`, and quits cleanly.
+  func testADeadServerIsAMessageNotACrash() throws {
+    let port = 1  // tcpmux: nothing listens there
+    let session = try EndToEndSession.start(
+      self, command: [VscopeCLI.executable, "--milvus", "milvus://127.0.0.1:\(port)", "--timeout", "2"], width: 80,
+      height: 24)
+    try session.waitFor("listing collections failed: cannot reach Milvus at 127.0.0.1:\(port)")
+    XCTAssertTrue(session.capture().contains("not connected"), session.capture())
+    session.send("?")
+    try session.waitFor("show or hide this help")
+    session.send("Escape", "r")
+    try session.waitFor("listing collections failed")
+    session.send("q")
+    let ending = try session.waitForExit()
+    XCTAssertEqual(ending.status, 0, session.stderrText)
+    XCTAssertEqual(ending.sttyAfter, ending.sttyBefore)
+  }
+
   // MARK: - The steps
 
   /// A collection of songs: id, a 4-d vector, genre and year; a FLAT L2 index, loaded.
