@@ -19,6 +19,12 @@ struct PlotQuery: Sendable, Hashable {
   static let sampleLimit = 20_000
   /// Rows one page reads: two pages make a full sample (Milvus refuses more than 16,384).
   static let pageLimit = 10_000
+  /// Primary keys one page of the sampling scan reads (Milvus's most).
+  static let keyPageLimit = 16_384
+  /// Sampled rows read by one `get`.
+  static let fetchBatch = 1_000
+  /// The sample's seed: the same data gives the same plot.
+  static let sampleSeed: UInt64 = 0x9107
 
   /// Field types a plot can colour by: categories (text, booleans, integers) and numbers.
   static let colorTypes: Set<DataType> = [.bool, .int8, .int16, .int32, .int64, .float, .double, .varChar]
@@ -49,35 +55,40 @@ struct PlotSample: Sendable, Hashable {
   var query: SIMD2<Float>?
   var hits: [SIMD2<Float>] = []
 
-  /// Fetches the sample in primary-key order with `EntityPager` (Milvus caps offset + limit at
-  /// 16,384), fits the components and projects everything. Runs off the UI loop; `progress`
-  /// hears the rows fetched so far.
+  /// Fetches the sample, fits the components and projects everything. Runs off the UI loop;
+  /// `progress` hears how far it got.
+  ///
+  /// A collection of at most `limit` entities is read whole, in primary-key order with
+  /// `EntityPager` (Milvus caps offset + limit at 16,384). A larger one is sampled uniformly, so
+  /// that rows stored in some order (by category, by time) do not skew the picture: a scan of
+  /// the primary keys alone picks `limit` of them (a reservoir sample with a fixed seed, so the
+  /// same data gives the same plot), then only those rows are read with their vectors.
   static func fetch(
     _ request: PlotQuery, on backend: any VectorBackend, progress: (@Sendable (String) -> Void)? = nil
   ) async throws -> PlotSample {
-    var ids: [PrimaryKey] = []
-    var flat: [Float] = []
-    var values: [String: [Value]] = [:]
-    var dim: Int?
-    var pager = try await EntityPager(
-      backend: backend, collection: request.collection,
-      outputFields: [request.primaryField, request.vectorField] + request.colorFields,
-      pageSize: min(PlotQuery.pageLimit, max(1, request.limit)))
-    while ids.count < request.limit, let rows = try await pager.next() {
-      try Task.checkCancellation()
-      for row in rows where ids.count < request.limit {
-        guard case .floatVector(let vector)? = row[request.vectorField],
-          let id = EntityPager.primaryKey(row[request.primaryField])
-        else { continue }
-        if dim == nil { dim = vector.count }
-        guard vector.count == dim else { continue }
-        ids.append(id)
-        flat += vector
-        for field in request.colorFields { values[field, default: []].append(row[field] ?? .null) }
+    var rows = SampleRows(request)
+    let total = try await backend.count(request.collection, filter: "", partitions: [])
+    try Task.checkCancellation()
+    if total <= request.limit {
+      var pager = try await EntityPager(
+        backend: backend, collection: request.collection, outputFields: rows.outputFields,
+        pageSize: min(PlotQuery.pageLimit, max(1, request.limit)))
+      while rows.ids.count < request.limit, let page = try await pager.next() {
+        try Task.checkCancellation()
+        rows.add(page)
+        progress?(Format.progress(done: rows.ids.count, of: max(total, rows.ids.count), "vectors"))
       }
-      progress?("\(Format.grouped(ids.count)) vectors")
+    } else {
+      let keys = try await sampleKeys(request, on: backend, total: total, progress: progress)
+      for start in stride(from: 0, to: keys.count, by: PlotQuery.fetchBatch) {
+        try Task.checkCancellation()
+        let batch = Array(keys[start..<min(start + PlotQuery.fetchBatch, keys.count)])
+        rows.add(try await backend.get(request.collection, ids: batch, outputFields: rows.outputFields))
+        progress?(Format.progress(done: rows.ids.count, of: keys.count, "vectors"))
+      }
     }
     try Task.checkCancellation()
+    let (ids, flat, values, dim) = (rows.ids, rows.flat, rows.values, rows.dim)
     let dimension = dim ?? 0
     let components = PrincipalComponents.fit(rows: flat, dim: dimension)
     var sample = PlotSample(
@@ -94,6 +105,34 @@ struct PlotSample: Sendable, Hashable {
     return sample
   }
 
+  /// `request.limit` primary keys drawn uniformly from a scan of every key, in key order.
+  private static func sampleKeys(
+    _ request: PlotQuery, on backend: any VectorBackend, total: Int, progress: (@Sendable (String) -> Void)?
+  ) async throws -> [PrimaryKey] {
+    var pager = try await EntityPager(
+      backend: backend, collection: request.collection, outputFields: [request.primaryField],
+      pageSize: PlotQuery.keyPageLimit)
+    var random = SplitMix64(seed: PlotQuery.sampleSeed)
+    var reservoir: [PrimaryKey] = []
+    reservoir.reserveCapacity(request.limit)
+    var seen = 0
+    while let page = try await pager.next() {
+      try Task.checkCancellation()
+      for row in page {
+        guard let key = EntityPager.primaryKey(row[request.primaryField]) else { continue }
+        seen += 1
+        if reservoir.count < request.limit {
+          reservoir.append(key)
+        } else {
+          let slot = Int(random.next() % UInt64(seen))
+          if slot < request.limit { reservoir[slot] = key }
+        }
+      }
+      progress?(Format.progress(done: seen, of: max(total, seen), "keys scanned"))
+    }
+    return reservoir.sorted()
+  }
+
   /// The smallest rectangle holding every point, the query and the hits: (lower-left, upper-right).
   var bounds: (lower: SIMD2<Double>, upper: SIMD2<Double>) {
     var all = points + hits
@@ -107,6 +146,33 @@ struct PlotSample: Sendable, Hashable {
       upper = pointwiseMax(upper, value)
     }
     return (lower, upper)
+  }
+}
+
+/// The rows of a plot sample as they arrive: keys, vectors (all of one dimension) and the colour
+/// fields' values.
+private struct SampleRows {
+  let request: PlotQuery
+  var ids: [PrimaryKey] = []
+  var flat: [Float] = []
+  var values: [String: [Value]] = [:]
+  var dim: Int?
+
+  init(_ request: PlotQuery) { self.request = request }
+
+  var outputFields: [String] { [request.primaryField, request.vectorField] + request.colorFields }
+
+  mutating func add(_ rows: [Row]) {
+    for row in rows where ids.count < request.limit {
+      guard case .floatVector(let vector)? = row[request.vectorField],
+        let id = EntityPager.primaryKey(row[request.primaryField])
+      else { continue }
+      if dim == nil { dim = vector.count }
+      guard vector.count == dim else { continue }
+      ids.append(id)
+      flat += vector
+      for field in request.colorFields { values[field, default: []].append(row[field] ?? .null) }
+    }
   }
 }
 

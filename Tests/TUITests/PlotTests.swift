@@ -153,7 +153,7 @@ final class PlotTests: XCTestCase {
     }
   }
 
-  func testPCAOf20000VectorsOf128DimensionsIsQuick() {
+  func testPCAFitsAndProjects20000VectorsOf128Dimensions() {
     var random = SplitMix64(seed: 1)
     let rows = (0..<(20_000 * 128)).map { _ in Float(random.nextUnit()) }
     let clock = ContinuousClock()
@@ -163,6 +163,62 @@ final class PlotTests: XCTestCase {
     }
     // Measured, not asserted (machines differ): printed for the record.
     print("PCA of 20,000 × 128 (fit + projection, debug build): \(elapsed)")
+  }
+
+  // MARK: - The sample
+
+  /// 5,000 rows stored in key order by group: the first 4,000 are `a`, the last 1,000 `b`.
+  private func orderedStore() async throws -> EmbeddedBackend {
+    let backend = try EmbeddedBackend(directory: temporaryDirectory(self))
+    try await backend.createCollection(
+      CollectionSchema(
+        name: "ordered",
+        fields: [
+          FieldSchema(name: "id", type: .int64, isPrimary: true),
+          FieldSchema(name: "v", type: .floatVector, dim: 4),
+          FieldSchema(name: "group", type: .varChar, maxLength: 4),
+        ]))
+    let rows: [Row] = (0..<5000).map { index in
+      let group = index < 4000 ? "a" : "b"
+      let offset: Float = group == "a" ? 0 : 10
+      return [
+        "id": .int(Int64(index)), "group": .string(group),
+        "v": .floatVector([offset + Float(index % 7), Float(index % 5), 1, offset]),
+      ]
+    }
+    _ = try await backend.insert("ordered", rows: rows, partition: nil)
+    return backend
+  }
+
+  func testALargeCollectionIsSampledUniformlyNotByItsFirstKeys() async throws {
+    let backend = try await orderedStore()
+    var query = PlotQuery(collection: "ordered", vectorField: "v", primaryField: "id", colorFields: ["group"])
+    query.limit = 1000
+    let notes = NoteBox()
+    let sample = try await PlotSample.fetch(query, on: backend) { notes.add($0) }
+    XCTAssertEqual(sample.ids.count, 1000)
+    XCTAssertEqual(sample.ids, sample.ids.sorted(), "in key order")
+    XCTAssertEqual(Set(sample.ids).count, 1000, "no key twice")
+    // The first 1,000 keys are all `a`; a uniform sample has about 200 of `b`.
+    let groups = try XCTUnwrap(sample.values["group"])
+    let inB = groups.filter { $0 == .string("b") }.count
+    XCTAssertTrue((140...260).contains(inB), "\(inB) of 1,000 from the last fifth")
+    for (id, group) in zip(sample.ids, groups) {
+      guard case .int(let key) = id else { return XCTFail("\(id)") }
+      XCTAssertEqual(group, .string(key < 4000 ? "a" : "b"), "each value belongs to its key")
+    }
+    XCTAssertEqual(notes.all.last, "███████████ 100% 1,000 of 1,000 vectors")
+    XCTAssertTrue(notes.all.contains("███████████ 100% 5,000 of 5,000 keys scanned"), "\(notes.all)")
+    // The same data gives the same plot.
+    let again = try await PlotSample.fetch(query, on: backend)
+    XCTAssertEqual(again.ids, sample.ids)
+    XCTAssertEqual(again.points, sample.points)
+
+    // Up to the limit, every row is taken.
+    query.limit = 5000
+    let whole = try await PlotSample.fetch(query, on: backend)
+    XCTAssertEqual(whole.ids, (0..<5000).map { PrimaryKey.int(Int64($0)) })
+    await backend.close()
   }
 
   // MARK: - Braille, viewport
