@@ -25,6 +25,10 @@ final class Collection {
   var quantizers: [String: IVFQuantizer] = [:]
   /// Index files that could not be read, by index name (a writer also records it in the manifest).
   var indexLoadFailures: [String: String] = [:]
+  /// Why the background builder could not read the rows to index (a corrupt segment, say): the
+  /// indexes it would build show as failed with it, and it is not tried again until the
+  /// collection is opened anew.
+  var indexBuildProblem: String?
   /// The background builder's current job.
   var runningJob: RunningIndexJob?
   /// Live-row bitsets of indexed segments by segment id, with the deletion count they reflect.

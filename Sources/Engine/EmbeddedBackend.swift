@@ -344,8 +344,12 @@ public actor EmbeddedBackend: VectorBackend {
   }
 
   private func runIndexBuilds(key: String, collection: Collection) async {
-    // The rows to index; a collection that cannot be read builds nothing, and its next read reports why.
-    _ = try? collection.materialize()
+    // The rows to index. A collection that cannot be read builds nothing; its indexes say why.
+    do {
+      try collection.materialize()
+    } catch {
+      collection.indexBuildProblem = "cannot read the rows to index: \(error)"
+    }
     while open[key] === collection, let job = collection.nextIndexJob() {
       let outcome = await withCheckedContinuation { continuation in
         DispatchQueue.global(qos: .utility).async { continuation.resume(returning: job.run()) }

@@ -368,6 +368,32 @@ final class IndexedSearchTests: XCTestCase {
     await reopened.close()
   }
 
+  func testABuildThatCannotReadItsRowsFailsSayingWhy() async throws {
+    let (store, directory) = try await makeStore(rows: clusteredRows(count: 10_000, seed: 23))
+    try await store.createIndex(
+      "docs", spec: IndexSpec(fieldName: "vector", indexType: "IVF_FLAT", metric: .l2, params: ["nlist": .int(16)]))
+    await store.close()  // cancels the build
+    let folder = directory + "/databases/default/collections/docs"
+    let segment = try XCTUnwrap(
+      FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".vss") }.sorted().first)
+    var bytes = try XCTUnwrap(FileManager.default.contents(atPath: folder + "/" + segment))
+    bytes[bytes.count / 2] ^= 0xFF
+    try bytes.write(to: URL(fileURLWithPath: folder + "/" + segment))
+
+    // Describing resumes the build; it cannot read the rows, and says so instead of building forever.
+    let reopened = try EmbeddedBackend(directory: directory)
+    var status = try await reopened.describeIndexes("docs")[0]
+    let deadline = ContinuousClock.now + .seconds(60)
+    while status.state == .inProgress, ContinuousClock.now < deadline {
+      try await Task.sleep(for: .milliseconds(10))
+      status = try await reopened.describeIndexes("docs")[0]
+    }
+    XCTAssertEqual(status.state, .failed)
+    XCTAssertTrue(status.failReason.hasPrefix("cannot read the rows to index: "), status.failReason)
+    XCTAssertTrue(status.failReason.contains(segment), status.failReason)
+    await reopened.close()
+  }
+
   func testBadIndexParametersNameTheParameterAndTheRange() async throws {
     let (store, _) = try await makeStore(rows: clusteredRows(count: 500, seed: 15))
     let cases: [(String, [String: JSONValue], String)] = [

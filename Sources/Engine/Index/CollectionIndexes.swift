@@ -247,7 +247,8 @@ extension Collection {
           pendingRows -= progress
         }
       }
-      let reason = build.failReason.isEmpty ? (indexLoadFailures[spec.indexName] ?? "") : build.failReason
+      var reason = build.failReason.isEmpty ? (indexLoadFailures[spec.indexName] ?? "") : build.failReason
+      if reason.isEmpty, pendingRows > 0, let problem = indexBuildProblem { reason = problem }
       let state: IndexState = !reason.isEmpty ? .failed : pendingRows > 0 || running ? .inProgress : .finished
       return IndexStatus(
         spec: spec, state: state, indexedRows: indexedRows, totalRows: total, pendingIndexRows: max(pendingRows, 0),
@@ -349,7 +350,7 @@ extension Collection {
   /// Whether some index still has work that `nextIndexJob` would hand out once the collection is
   /// materialised (a build left unfinished by an earlier process counts too).
   var hasPendingIndexWork: Bool {
-    guard !readOnly, runningJob == nil else { return false }
+    guard !readOnly, runningJob == nil, indexBuildProblem == nil else { return false }
     return indexStatuses(measuringMemory: false).contains { $0.state == .inProgress }
   }
 
