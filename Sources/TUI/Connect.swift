@@ -49,29 +49,40 @@ extension ExplorerState {
       status = StatusMessage("no saved connection named \(name) (\(known))", isError: true)
       return
     }
+    // Reads may be dropped on the way; work the user started (an export, a build, a load) may not.
+    let work = operations.values.map(\.request).filter { !$0.isRead }
+    guard work.isEmpty else {
+      let running = work.map(\.label).sorted().joined(separator: ", ")
+      status = StatusMessage("wait for \(running) to finish, or Esc to cancel it, then :connect", isError: true)
+      return
+    }
     effects += start(.connect(connection, opener))
   }
 
   /// A `:connect` succeeded (the runtime already drives the new backend): nothing shown belongs
-  /// to it, and calls still running on the old one are cancelled.
-  mutating func applyConnected(
-    name: String, server: ServerInfo, database: String, collections listed: [CollectionSummary],
-    databases: [String], latency: Duration, effects: inout [Effect]
-  ) {
+  /// to the old one, and calls still running on it are cancelled. Returns the labels of those
+  /// that were not reads (started while the connection was opened), for the status line.
+  mutating func forgetTheBackend(for connection: SavedConnection, effects: inout [Effect]) -> [String] {
+    let work = operations.values.filter { !$0.request.isRead }.sorted { $0.id < $1.id }.map(\.request.label)
     for id in operations.keys.sorted() { effects.append(.cancel(id)) }
     operations.removeAll()
     progressNotes.removeAll()
     resetForNewDatabase()
-    details.removeAll()
-    connectionName = name
+    connectionName = connection.name
     // The demo data is for the embedded store the explorer opened on.
     demoInstaller = nil
-    apply(
-      .overview(server: server, database: database, collections: listed, databases: databases),
-      of: Operation(id: 0, request: .overview), latency: latency, effects: &effects)
-    let noun = listed.count == 1 ? "collection" : "collections"
-    status = StatusMessage(
-      "connected to \(name) (\(server.kind) \(server.version)): \(listed.count) \(noun) in \(database)",
-      latency: latency)
+    return work
+  }
+}
+
+extension Request {
+  /// Whether the call only reads, so that dropping it loses nothing (`:connect` cancels reads).
+  var isRead: Bool {
+    switch self {
+    case .overview, .detail, .search, .entity, .rows, .count, .indexProgress, .plotSample, .recall, .compare:
+      return true
+    case .useDatabase, .createIndex, .dropIndex, .load, .release, .dropCollection, .export, .installDemo, .connect:
+      return false
+    }
   }
 }

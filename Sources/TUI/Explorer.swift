@@ -206,6 +206,8 @@ final class ExplorerRuntime {
   func run(signals: () -> Int32? = { nil }) async -> ExplorerExit {
     let ending = await loop(signals: signals)
     cancelAll()
+    // A `:connect` that finished as the loop ended: its backend is not wanted.
+    for case .completed(_, .connected(_, let opened, _, _, _, _), _) in inbox.drain() { await opened.backend.close() }
     await closeConnectedBackend()
     return ending
   }
@@ -296,7 +298,12 @@ final class ExplorerRuntime {
           let result = try await Self.perform(operation.request, on: backend) { note in
             inbox.post(.progress(operation.id, note))
           }
-          if Task.isCancelled, case .connected(_, let opened, _, _, _, _) = result { await opened.backend.close() }
+          // A backend opened by `:connect` goes to the loop even when cancelled meanwhile: the loop
+          // closes it unless it is still wanted.
+          if case .connected = result {
+            inbox.post(.completed(operation.id, result, latency: clock.now - started))
+            return
+          }
           try Task.checkCancellation()
           inbox.post(.completed(operation.id, result, latency: clock.now - started))
         } catch {

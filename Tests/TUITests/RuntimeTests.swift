@@ -123,6 +123,8 @@ struct SlowBackend: VectorBackend {
   let delay: Duration
   /// How many waits ended by cancellation.
   let cancellations = Counter()
+  /// How many times it was closed.
+  let closes = Counter()
 
   final class Counter: Sendable {
     private let count = Mutex(0)
@@ -143,7 +145,10 @@ struct SlowBackend: VectorBackend {
     try await wait()
     return try await base.serverInfo()
   }
-  func close() async { await base.close() }
+  func close() async {
+    closes.increment()
+    await base.close()
+  }
   func listDatabases() async throws -> [String] { try await base.listDatabases() }
   func currentDatabase() async -> String { await base.currentDatabase() }
   func useDatabase(_ name: String) async throws { try await base.useDatabase(name) }
