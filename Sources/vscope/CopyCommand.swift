@@ -3,6 +3,7 @@ import Engine
 import Foundation
 import MilvusAdapter
 import Model
+import TUI
 
 /// `vscope copy SRC DST`: a collection's schema, rows and indexes from one backend to another.
 struct CopyCommand: AsyncParsableCommand {
@@ -84,15 +85,16 @@ struct CopyCommand: AsyncParsableCommand {
 struct CopyLocation: Sendable, Equatable {
   enum Store: Sendable, Equatable {
     case embedded(directory: String)
-    case milvus(MilvusEndpoint)
+    /// A server; `saved`: named by a saved connection, whose own token is used, never `--token`.
+    case milvus(MilvusEndpoint, saved: Bool)
   }
 
   var store: Store
   var collection: String
 
   /// Parses `embedded:NAME`, `embedded:/dir:NAME`, `milvus://host:port[/db]/NAME` or
-  /// `CONNECTION:NAME` (a saved connection of the config file).
-  init(parsing text: String, defaultDirectory: String?) throws {
+  /// `CONNECTION:NAME`, one of `connections` (nil: the config file's, read when needed).
+  init(parsing text: String, defaultDirectory: String?, connections: [SavedConnection]? = nil) throws {
     if text.hasPrefix("embedded:") {
       let rest = String(text.dropFirst("embedded:".count))
       if let colon = rest.lastIndex(of: ":") {
@@ -112,20 +114,20 @@ struct CopyLocation: Sendable, Equatable {
       collection = String(afterScheme[afterScheme.index(after: slash)...])
       let endpointText = String(text[..<slash])
       do {
-        store = .milvus(try MilvusEndpoint(parsing: endpointText))
+        store = .milvus(try MilvusEndpoint(parsing: endpointText), saved: false)
       } catch {
         throw UserError("\(text): \(error)")
       }
     } else if let colon = text.firstIndex(of: ":"), SavedConnections.mayBeName(String(text[..<colon])) {
       let name = String(text[..<colon])
-      let saved = SavedConnections.load()
+      let saved = connections ?? SavedConnections.load()
       guard let connection = saved.first(where: { $0.name == name }) else {
         let known = saved.isEmpty ? "none is saved" : "saved: " + saved.map(\.name).joined(separator: ", ")
         throw UserError(
           "\(text): no saved connection named \(name) (\(known)); use embedded:NAME, embedded:/path/to/store:NAME, "
             + "milvus://host:port[/db]/NAME or CONNECTION:NAME")
       }
-      store = .milvus(try SavedConnections.endpoint(of: connection))
+      store = .milvus(try SavedConnections.endpoint(of: connection), saved: true)
       collection = String(text[text.index(after: colon)...])
     } else {
       throw UserError(
@@ -140,15 +142,15 @@ struct CopyLocation: Sendable, Equatable {
     switch (store, other.store) {
     case (.embedded(let a), .embedded(let b)):
       return URL(fileURLWithPath: a).standardizedFileURL == URL(fileURLWithPath: b).standardizedFileURL
-    case (.milvus(let a), .milvus(let b)):
+    case (.milvus(let a, _), .milvus(let b, _)):
       return a.address == b.address && (a.database ?? "default") == (b.database ?? "default")
     default: return false
     }
   }
 
-  /// Opens the backend with a command line's token, CA file and timeout; an embedded store
-  /// read-only unless `writable`, Milvus with strong consistency, so that counts, resumes and
-  /// comparisons see every acknowledged write.
+  /// Opens the backend with a command line's token (not for a saved connection, which has its
+  /// own), CA file and timeout; an embedded store read-only unless `writable`, Milvus with strong
+  /// consistency, so that counts, resumes and comparisons see every acknowledged write.
   func open(writable: Bool, with options: BackendOptions) throws -> any VectorBackend {
     switch store {
     case .embedded(let directory):
@@ -156,13 +158,8 @@ struct CopyLocation: Sendable, Equatable {
         throw UserError("no embedded store at \(directory)")
       }
       return try EmbeddedBackend(directory: directory, readOnly: !writable)
-    case .milvus(var endpoint):
-      endpoint.token =
-        options.token ?? endpoint.token
-        ?? ProcessInfo.processInfo.environment["MILVUS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-      endpoint.caFile = options.tlsCA
-      endpoint.callTimeout = .seconds(options.timeout)
-      return try MilvusBackend(endpoint: endpoint, strongConsistency: true)
+    case .milvus(let endpoint, let saved):
+      return try options.milvusBackend(endpoint, tokenFlagApplies: !saved, strongConsistency: true)
     }
   }
 }

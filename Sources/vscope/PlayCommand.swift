@@ -99,7 +99,7 @@ func runInExplorer(
     theme: flags.theme, colorMode: ColorMode(rawValue: flags.color) ?? .auto, embedCommand: flags.embed.command)
   for notice in options.notices { Console.info("warning: " + notice) }
   options.demoInstaller = backend.demoInstaller
-  options.openLocation = backend.locationOpener
+  options.openLocation = backend.locationOpener(connections: options.config.connections)
   options.openConnection = backend.connectionOpener
   let store = try await backend.open(writable: true)
   do {

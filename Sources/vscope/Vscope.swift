@@ -168,12 +168,7 @@ struct BackendOptions: ParsableArguments {
   func open(writable: Bool) async throws -> any VectorBackend {
     let backend: any VectorBackend
     if let milvus {
-      var endpoint = try SavedConnections.endpoint(for: milvus)
-      endpoint.token =
-        token ?? endpoint.token ?? ProcessInfo.processInfo.environment["MILVUS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-      endpoint.caFile = tlsCA
-      endpoint.callTimeout = .seconds(timeout)
-      backend = try MilvusBackend(endpoint: endpoint)
+      backend = try milvusBackend(SavedConnections.endpoint(for: milvus), tokenFlagApplies: true)
     } else {
       let directory = data ?? EmbeddedBackend.defaultDirectory()
       backend = try EmbeddedBackend(directory: directory, readOnly: !writable)
@@ -181,17 +176,36 @@ struct BackendOptions: ParsableArguments {
     if let db { try await backend.useDatabase(db) }
     return backend
   }
+
+  /// A client for `endpoint` with this command line's CA file and timeout. Its token: `--token`
+  /// when `tokenFlagApplies` and given, else the endpoint's own (a saved connection's), else
+  /// `MILVUS_TOKEN`. `--token` never goes to a saved connection other than `--milvus NAME`'s.
+  func milvusBackend(
+    _ endpoint: MilvusEndpoint, tokenFlagApplies: Bool, strongConsistency: Bool = false
+  ) throws -> MilvusBackend {
+    var endpoint = endpoint
+    endpoint.token =
+      (tokenFlagApplies ? token : nil) ?? endpoint.token
+      ?? ProcessInfo.processInfo.environment["MILVUS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+    endpoint.caFile = tlsCA
+    endpoint.callTimeout = .seconds(timeout)
+    return try MilvusBackend(endpoint: endpoint, strongConsistency: strongConsistency)
+  }
 }
 
 extension BackendOptions {
   /// Opens the collection a `:compare LOCATION` names in the explorer (the forms `vscope copy`
-  /// takes), with this command line's store directory, token, CA file and timeout: an embedded
-  /// store read-only, Milvus with strong consistency.
-  var locationOpener: @Sendable (String) async throws -> (backend: any VectorBackend, collection: String) {
+  /// takes, `connections` being the config's), with this command line's store directory, token,
+  /// CA file and timeout: an embedded store read-only, Milvus with strong consistency.
+  func locationOpener(connections: [SavedConnection])
+    -> @Sendable (String) async throws -> (
+      backend: any VectorBackend, collection: String
+    )
+  {
     let options = self
     return { text in
       do {
-        let location = try CopyLocation(parsing: text, defaultDirectory: options.data)
+        let location = try CopyLocation(parsing: text, defaultDirectory: options.data, connections: connections)
         return (try location.open(writable: false, with: options), location.collection)
       } catch let error as UserError {
         throw VectorError.invalidArgument(error.message)
@@ -207,12 +221,7 @@ extension BackendOptions {
     let options = self
     return { connection in
       do {
-        var endpoint = try SavedConnections.endpoint(of: connection)
-        endpoint.token =
-          endpoint.token ?? ProcessInfo.processInfo.environment["MILVUS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-        endpoint.caFile = options.tlsCA
-        endpoint.callTimeout = .seconds(options.timeout)
-        return try MilvusBackend(endpoint: endpoint)
+        return try options.milvusBackend(SavedConnections.endpoint(of: connection), tokenFlagApplies: false)
       } catch let error as UserError {
         throw VectorError.invalidArgument(error.message)
       }
