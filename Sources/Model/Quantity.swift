@@ -24,4 +24,15 @@ public enum Quantity {
     let tenths = Int((value * 10).rounded())
     return "\(tenths / 10).\(tenths % 10) \(units[unit])"
   }
+
+  /// A progress bar exactly `width` cells wide: blocks, then the whole percentage (rounded down,
+  /// so 100% means done): `████░░░░  40%`. Nothing to do (a total of 0) is done.
+  public static func progressBar(done: Int, total: Int, width: Int) -> String {
+    let fraction = total > 0 ? min(1, max(0, Double(done) / Double(total))) : 1
+    let percent = "\(Int((fraction * 100).rounded(.down)))%"
+    let label = String(repeating: " ", count: max(0, 4 - percent.count)) + percent
+    let barWidth = max(0, width - label.count - 1)
+    let filled = Int((fraction * Double(barWidth)).rounded(.down))
+    return String(repeating: "█", count: filled) + String(repeating: "░", count: barWidth - filled) + " " + label
+  }
 }

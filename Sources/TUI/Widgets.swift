@@ -133,12 +133,7 @@ enum Format {
   /// A progress bar exactly `width` cells wide: blocks, then the whole percentage (rounded
   /// down, so 100% means done).
   static func progressBar(done: Int, total: Int, width: Int) -> String {
-    let fraction = total > 0 ? min(1, max(0, Double(done) / Double(total))) : (done >= total ? 1 : 0)
-    let percent = "\(Int((fraction * 100).rounded(.down)))%"
-    let label = String(repeating: " ", count: max(0, 4 - percent.count)) + percent
-    let barWidth = max(0, width - label.count - 1)
-    let filled = Int((fraction * Double(barWidth)).rounded(.down))
-    return String(repeating: "█", count: filled) + String(repeating: "░", count: barWidth - filled) + " " + label
+    Quantity.progressBar(done: done, total: total, width: width)
   }
 
   /// A status-line progress note: a 16-cell bar, then `1,000 of 5,000 rows`.

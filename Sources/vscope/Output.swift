@@ -19,7 +19,8 @@ enum Console {
 
   /// Rewrites the progress line with a bar: `copying songs ████░░░░  40% 1,000/2,500 rows`.
   static func progress(_ label: String, done: Int, of total: Int, _ noun: String) {
-    progress("\(label) \(Format.bar(done, of: total)) \(Quantity.grouped(done))/\(Quantity.grouped(total)) \(noun)")
+    let bar = Quantity.progressBar(done: done, total: total, width: 25)
+    progress("\(label) \(bar) \(Quantity.grouped(done))/\(Quantity.grouped(total)) \(noun)")
   }
 
   static func endProgress() {
@@ -69,15 +70,6 @@ struct TextTable {
 }
 
 enum Format {
-  /// A progress bar of `width` cells for `done` of `total`, then the percentage: `████░░░░  40%`.
-  static func bar(_ done: Int, of total: Int, width: Int = 20) -> String {
-    let fraction = total > 0 ? min(1, max(0, Double(done) / Double(total))) : 1
-    let filled = Int((fraction * Double(width)).rounded(.down))
-    let percent = Int((fraction * 100).rounded(.down))
-    return String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-      + String(repeating: " ", count: percent < 10 ? 2 : (percent < 100 ? 1 : 0)) + " \(percent)%"
-  }
-
   /// Seconds since `start`, e.g. `3.2 s`.
   static func elapsed(since start: ContinuousClock.Instant) -> String {
     let duration = ContinuousClock.now - start

@@ -98,7 +98,7 @@ final class LiveProgressTests: XCTestCase {
     guard case .run(let operation)? = effects.first, case .load("vectors") = operation.request else {
       return XCTFail("\(effects)")
     }
-    let notes = ProgressNotes()
+    let notes = NoteBox()
     let result = try await ExplorerRuntime.perform(operation.request, on: backend) { notes.add($0) }
     await backend.close()
     XCTAssertFalse(notes.all.isEmpty, "the load reported its progress")
@@ -119,9 +119,3 @@ final class LiveProgressTests: XCTestCase {
 }
 
 /// Progress notes collected from the thread the call reports on.
-private final class ProgressNotes: Sendable {
-  private let notes = Mutex<[String]>([])
-
-  func add(_ note: String) { notes.withLock { $0.append(note) } }
-  var all: [String] { notes.withLock { $0 } }
-}

@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Model
+import Synchronization
 import XCTest
 
 @testable import TUI
@@ -187,10 +188,9 @@ func manyCollections(_ count: Int) -> [CollectionSummary] {
 }
 
 /// Progress notes heard from a call running on another thread.
-final class NoteBox: @unchecked Sendable {
-  private let lock = NSLock()
-  private var notes: [String] = []
+final class NoteBox: Sendable {
+  private let notes = Mutex<[String]>([])
 
-  func add(_ note: String) { lock.withLock { notes.append(note) } }
-  var all: [String] { lock.withLock { notes } }
+  func add(_ note: String) { notes.withLock { $0.append(note) } }
+  var all: [String] { notes.withLock { $0 } }
 }

@@ -65,6 +65,38 @@ final class TmuxTourTests: XCTestCase {
       ending.stderr)
   }
 
+  /// A script plays against a Milvus server as against the embedded store.
+  func testAScriptPlaysOnMilvusLite() throws {
+    let environment = ProcessInfo.processInfo.environment
+    guard let lite = environment["VSCOPE_MILVUS_LITE"], !lite.isEmpty else {
+      if environment["VSCOPE_REQUIRE_MILVUS"] == "1" { XCTFail("VSCOPE_MILVUS_LITE is not set") }
+      throw XCTSkip("no Milvus Lite server: run the tests with scripts/test")
+    }
+    let milvus = ["--milvus", "milvus://\(lite)"]
+    let name = "play_" + UUID().uuidString.prefix(8).lowercased()
+    XCTAssertEqual(TmuxSession.run(try executable(), ["create", name, "--dim", "4"] + milvus).status, 0)
+    addTeardownBlock { _ = TmuxSession.run(VscopeCLI.executable, ["drop", name, "--yes"] + milvus) }
+    let script = temporaryDirectory(self) + "/milvus.vsdemo"
+    try """
+    caption On a Milvus server
+    wait-idle
+    expect milvus-lite
+    key /
+    type \(name)
+    key Enter
+    wait-idle
+    expect Schema · \(name)
+    expect described \(name)
+    key q
+    """.write(toFile: script, atomically: true, encoding: .utf8)
+    let session = try TerminalSession.start(
+      self, command: [try executable(), "play", script, "--speed", "10"] + milvus)
+    let ending = try session.waitForExit(timeout: .seconds(60))
+    XCTAssertEqual(ending.status, 0, "stderr: \(ending.stderr)\nlast screen:\n\(session.lastScreen)")
+    XCTAssertEqual(ending.sttyAfter, ending.sttyBefore)
+    XCTAssertTrue(session.seen.contains("On a Milvus server"))
+  }
+
   func testCtrlCDuringPlaybackRestoresTheTerminal() throws {
     let store = try demoStore()
     let session = try TerminalSession.start(

@@ -47,6 +47,8 @@ final class CLITests: XCTestCase {
     process.arguments = arguments + (embedded ? ["--data", dataDirectory] : [])
     var environment = ProcessInfo.processInfo.environment
     environment["SWIFT_BACKTRACE"] = "enable=no"
+    // Never the developer's own config file (saved connections, embed_cmd): tests give theirs.
+    environment["XDG_CONFIG_HOME"] = workDirectory + "/no-config"
     environment.merge(extra) { $1 }
     process.environment = environment
     let out = Pipe()

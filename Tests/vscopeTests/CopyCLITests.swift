@@ -174,6 +174,50 @@ extension CLITests {
     XCTAssertEqual(try export("back"), try export("catalog"))
   }
 
+  /// A copy killed with SIGKILL part-way, then run again: it continues after the last key that
+  /// reached the server, and the result has every row once.
+  func testACopyKilledPartWayResumesWithEveryRowOnce() throws {
+    let lite = try liteAddress()
+    let name = Self.uniqueName()
+    let remote = "milvus://\(lite)/\(name)"
+    try createCatalog("catalog")
+    try fillCatalog("catalog", rows: 0..<12_000)
+    try XCTAssertEqual(vscope(["load", "catalog"]).status, 0)
+    defer { _ = try? vscope(["drop", name, "--milvus", lite, "--yes"], embedded: false) }
+
+    // Batches of 3: 4,000 inserts, so that the copy is still running when it is killed (as soon
+    // as the first rows are seen on the server).
+    let copy = Process()
+    copy.executableURL = URL(fileURLWithPath: Self.executable)
+    copy.arguments = ["copy", "embedded:catalog", remote, "--batch", "3", "--data", dataDirectory]
+    copy.standardOutput = FileHandle.nullDevice
+    copy.standardError = FileHandle.nullDevice
+    try copy.run()
+    var reached = 0
+    let deadline = Date().addingTimeInterval(60)
+    while copy.isRunning, Date() < deadline {
+      let counted = try vscope(["count", name, "--milvus", lite, "--json"], embedded: false)
+      if counted.status == 0, case .int(let rows)? = try json(counted)["count(*)"] { reached = Int(rows) }
+      if reached > 0 { break }
+      usleep(20_000)
+    }
+    kill(copy.processIdentifier, SIGKILL)
+    copy.waitUntilExit()
+    XCTAssertEqual(copy.terminationReason, .uncaughtSignal, "killed while it copied (\(reached) rows had arrived)")
+    XCTAssertGreaterThan(reached, 0)
+
+    let resumed = try json(vscope(["copy", "embedded:catalog", remote, "--batch", "1000", "--json"]))
+    guard case .int(let before)? = resumed["rows_before"], case .int(let copied)? = resumed["rows_copied"] else {
+      return XCTFail("\(resumed)")
+    }
+    XCTAssertGreaterThanOrEqual(Int(before), reached)
+    XCTAssertLessThan(before, 12_000)
+    XCTAssertEqual(before + copied, 12_000)
+    XCTAssertEqual(resumed["count"], .int(12_000))
+    try XCTAssertEqual(json(vscope(["copy", remote, "embedded:back", "--json"]))["count"], .int(12_000))
+    XCTAssertEqual(try export("back"), try export("catalog"), "every row once, every field as it was")
+  }
+
   func testCopyIntoADifferentSchemaIsRefusedNamingTheDifference() throws {
     try createCatalog("catalog")
     try fillCatalog("catalog", rows: 0..<10)
