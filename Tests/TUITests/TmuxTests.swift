@@ -56,6 +56,19 @@ final class TmuxTests: XCTestCase {
     XCTAssertEqual(try session.waitForExit().status, 0)
   }
 
+  /// On an 8-colour terminal the theme's 256-colour values fall back to the eight ANSI colours.
+  func testAnEightColourTerminalGetsOnlyTheEightColours() async throws {
+    let session = try await TmuxSession.start(self, width: 80, height: 24, environment: ["TERM": "xterm"])
+    try session.waitFor("1 Collections (3)", "described books")
+    let styled = session.capture(escapes: true)
+    XCTAssertFalse(styled.contains("38;5;"), "no 256-colour foregrounds")
+    XCTAssertFalse(styled.contains("48;5;"), "no 256-colour backgrounds")
+    let colours = styled.matches(of: /\[(?:[0-9]+;)*(3[0-7]|4[0-7]|9[0-7]|10[0-7])(?:;[0-9]+)*m/).count
+    XCTAssertGreaterThan(colours, 0, "still in colour:\n\(styled)")
+    session.send("q")
+    XCTAssertEqual(try session.waitForExit().status, 0)
+  }
+
   func testCtrlCRestoresTheTerminal() async throws {
     let session = try await TmuxSession.start(self, width: 100, height: 30)
     try session.waitFor("1 Collections (3)")
