@@ -87,11 +87,7 @@ final class BrowserKeysetTests: XCTestCase {
   }
 
   func testTheBrowserPagesPastTheOffsetCapOnMilvusLite() async throws {
-    let environment = ProcessInfo.processInfo.environment
-    guard let lite = environment["VSCOPE_MILVUS_LITE"], !lite.isEmpty else {
-      if environment["VSCOPE_REQUIRE_MILVUS"] == "1" { XCTFail("VSCOPE_MILVUS_LITE is not set") }
-      throw XCTSkip("no Milvus Lite server: run the tests with scripts/test")
-    }
+    let lite = try milvusLiteAddress()
     var endpoint = try MilvusEndpoint(parsing: "milvus://" + lite)
     endpoint.callTimeout = .seconds(60)
     let backend = try MilvusBackend(endpoint: endpoint, strongConsistency: true)

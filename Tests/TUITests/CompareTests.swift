@@ -347,9 +347,7 @@ final class TmuxCompareTests: XCTestCase {
   }
 
   func testCompareWithMilvusLite() throws {
-    guard let address = ProcessInfo.processInfo.environment["VSCOPE_MILVUS_LITE"], !address.isEmpty else {
-      throw XCTSkip("no Milvus Lite server (VSCOPE_MILVUS_LITE)")
-    }
+    let address = try milvusLiteAddress()
     let store = temporaryDirectory(self)
     let name = "vscope_cmp_" + UUID().uuidString.prefix(8).lowercased()
     XCTAssertEqual(try VscopeCLI.run(["demo", "--data", store, "--catalog-rows", "500"]).status, 0)

@@ -164,11 +164,7 @@ final class RecallTests: XCTestCase {
   /// On Milvus the exact search pages through the vectors in the client: the status line gets a
   /// bar per page, the size guard answers first, and the exact hits are the engine's FLAT hits.
   func testOnMilvusLiteTheExactScanReportsABarPerPageAndMatchesFLAT() async throws {
-    let environment = ProcessInfo.processInfo.environment
-    guard let address = environment["VSCOPE_MILVUS_LITE"], !address.isEmpty else {
-      if environment["VSCOPE_REQUIRE_MILVUS"] == "1" { XCTFail("VSCOPE_MILVUS_LITE is not set") }
-      throw XCTSkip("no Milvus Lite server: run the tests with scripts/test")
-    }
+    let address = try milvusLiteAddress()
     let milvus = try MilvusBackend(endpoint: MilvusEndpoint(parsing: "milvus://\(address)"), strongConsistency: true)
     let name = "recall_" + UUID().uuidString.prefix(8).lowercased()
     let dim = 128

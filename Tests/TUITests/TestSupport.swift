@@ -194,3 +194,12 @@ final class NoteBox: Sendable {
   func add(_ note: String) { notes.withLock { $0.append(note) } }
   var all: [String] { notes.withLock { $0 } }
 }
+
+/// The address of the Milvus Lite server that scripts/test starts; without one the test is
+/// skipped, or fails when scripts/test said the servers must be there.
+func milvusLiteAddress() throws -> String {
+  let environment = ProcessInfo.processInfo.environment
+  if let address = environment["VSCOPE_MILVUS_LITE"], !address.isEmpty { return address }
+  if environment["VSCOPE_REQUIRE_MILVUS"] == "1" { XCTFail("VSCOPE_MILVUS_LITE is not set") }
+  throw XCTSkip("no Milvus Lite server: run the tests with scripts/test")
+}

@@ -27,11 +27,7 @@ final class TmuxEndToEndTests: XCTestCase {
   }
 
   func testEndToEndOnMilvusLite() async throws {
-    let environment = ProcessInfo.processInfo.environment
-    guard let lite = environment["VSCOPE_MILVUS_LITE"], !lite.isEmpty else {
-      if environment["VSCOPE_REQUIRE_MILVUS"] == "1" { XCTFail("VSCOPE_MILVUS_LITE is not set") }
-      throw XCTSkip("no Milvus Lite server: run the tests with scripts/test")
-    }
+    let lite = try milvusLiteAddress()
     let work = temporaryDirectory(self, prefix: "vscope-e2e")
     let backend = ["--milvus", "milvus://\(lite)"]
     let name = "e2e_" + UUID().uuidString.prefix(8).lowercased()
@@ -43,11 +39,7 @@ final class TmuxEndToEndTests: XCTestCase {
   /// `:connect NAME` from the embedded store to a saved Milvus Lite connection; a dead one first,
   /// which only says so.
   func testConnectFromTheEmbeddedStoreToASavedMilvusLiteServer() async throws {
-    let environment = ProcessInfo.processInfo.environment
-    guard let lite = environment["VSCOPE_MILVUS_LITE"], !lite.isEmpty else {
-      if environment["VSCOPE_REQUIRE_MILVUS"] == "1" { XCTFail("VSCOPE_MILVUS_LITE is not set") }
-      throw XCTSkip("no Milvus Lite server: run the tests with scripts/test")
-    }
+    let lite = try milvusLiteAddress()
     let work = temporaryDirectory(self, prefix: "vscope-e2e")
     let embedded = ["--data", work + "/data"]
     try check(VscopeCLI.run(["create", "local_only", "--dim", "4"] + embedded))

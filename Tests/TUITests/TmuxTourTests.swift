@@ -67,11 +67,7 @@ final class TmuxTourTests: XCTestCase {
 
   /// A script plays against a Milvus server as against the embedded store.
   func testAScriptPlaysOnMilvusLite() throws {
-    let environment = ProcessInfo.processInfo.environment
-    guard let lite = environment["VSCOPE_MILVUS_LITE"], !lite.isEmpty else {
-      if environment["VSCOPE_REQUIRE_MILVUS"] == "1" { XCTFail("VSCOPE_MILVUS_LITE is not set") }
-      throw XCTSkip("no Milvus Lite server: run the tests with scripts/test")
-    }
+    let lite = try milvusLiteAddress()
     let milvus = ["--milvus", "milvus://\(lite)"]
     let name = "play_" + UUID().uuidString.prefix(8).lowercased()
     XCTAssertEqual(TmuxSession.run(try executable(), ["create", name, "--dim", "4"] + milvus).status, 0)
