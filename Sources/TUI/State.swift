@@ -243,7 +243,9 @@ struct ExplorerState: Sendable, Hashable {
 
   var server: ServerInfo?
   var database: String?
-  var collections: [CollectionSummary] = []
+  var collections: [CollectionSummary] = [] {
+    didSet { refilterCollections() }
+  }
   /// Whether a listing has arrived (an empty list then means "no collections").
   var collectionsListed = false
   /// Why the last listing failed; the Collections pane shows it while nothing is listed.
@@ -255,7 +257,9 @@ struct ExplorerState: Sendable, Hashable {
   var focus = Pane.collections
   var cursors: [Pane: ListCursor] = [:]
   /// The collections filter as typed, with its cursor.
-  var filterInput = TextField()
+  var filterInput = TextField() {
+    didSet { if filterInput.text != oldValue.text { refilterCollections() } }
+  }
   /// The collections filter: a case-insensitive substring of the name. Setting it puts the
   /// cursor at the end.
   var filter: String {
@@ -346,11 +350,14 @@ struct ExplorerState: Sendable, Hashable {
     set { cursors[pane] = newValue }
   }
 
-  /// The collections that pass the filter, in listing order.
-  var visibleCollections: [CollectionSummary] {
-    guard !filter.isEmpty else { return collections }
+  /// The collections that pass the filter, in listing order. Kept in step with `collections`
+  /// and the filter rather than computed on use: an update and its frame ask for it a dozen
+  /// times, and with thousands of collections each filtering cost a millisecond.
+  private(set) var visibleCollections: [CollectionSummary] = []
+
+  private mutating func refilterCollections() {
     let needle = filter.lowercased()
-    return collections.filter { $0.name.lowercased().contains(needle) }
+    visibleCollections = needle.isEmpty ? collections : collections.filter { $0.name.lowercased().contains(needle) }
   }
 
   /// The collection the cursor is on, if any.
