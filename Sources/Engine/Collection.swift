@@ -693,6 +693,14 @@ final class Collection {
   }
 
   private func compileFilter(_ text: String) throws(VectorError) -> CompiledFilter? {
+    try compileFilterAndKeyBound(text).filter
+  }
+
+  /// The compiled filter (nil: it matches everything), and the lower bound it puts on the primary
+  /// key when a conjunct of its top-level `and`s is `pk > literal`, `pk >= literal` or a range.
+  private func compileFilterAndKeyBound(_ text: String) throws(VectorError) -> (
+    filter: CompiledFilter?, keyBound: (key: PrimaryKey, inclusive: Bool)?
+  ) {
     let expression: FilterExpression
     let filter: CompiledFilter
     do {
@@ -701,7 +709,43 @@ final class Collection {
     } catch {
       throw .filter(error)
     }
-    return filter.matchesEverything ? nil : filter
+    let primary = layout.schema.primaryField?.name
+    var bound: (key: PrimaryKey, inclusive: Bool)?
+    var pending = expression.root.map { [$0] } ?? []
+    while let node = pending.popLast() {
+      var candidate: (key: PrimaryKey, inclusive: Bool)?
+      switch node {
+      case .binary(.and, let lhs, let rhs, _):
+        pending += [lhs, rhs]
+      case .binary(let op, .field(let path), .literal(let literal, _), _)
+      where path.name == primary && path.path.isEmpty && (op == .greater || op == .greaterOrEqual):
+        candidate = Self.primaryKey(literal).map { ($0, op == .greaterOrEqual) }
+      case .binary(let op, .literal(let literal, _), .field(let path), _)
+      where path.name == primary && path.path.isEmpty && (op == .less || op == .lessOrEqual):
+        candidate = Self.primaryKey(literal).map { ($0, op == .lessOrEqual) }
+      case .range(.literal(let literal, _), let inclusive, let path, _, _, _)
+      where path.name == primary && path.path.isEmpty:
+        candidate = Self.primaryKey(literal).map { ($0, inclusive) }
+      default:
+        break
+      }
+      // The tightest of several bounds.
+      if let candidate,
+        bound.map({ candidate.key > $0.key || (candidate.key == $0.key && !candidate.inclusive) }) ?? true
+      {
+        bound = candidate
+      }
+    }
+    return (filter.matchesEverything ? nil : filter, bound)
+  }
+
+  /// A primary-key literal as the key it bounds; nil for a float, which an integer key cannot equal.
+  private static func primaryKey(_ literal: FilterLiteral) -> PrimaryKey? {
+    switch literal {
+    case .int(let value): return .int(value)
+    case .string(let value): return .string(value)
+    default: return nil
+    }
   }
 
   /// The segments to read: those of the named partitions, or all.
@@ -813,7 +857,7 @@ final class Collection {
     }
     guard request.offset >= 0 else { throw .invalidArgument("offset should be non-negative, got \(request.offset)") }
     let plan = try outputPlan(request.outputFields)
-    let filter = try compileFilter(request.filter)
+    let (filter, keyBound) = try compileFilterAndKeyBound(request.filter)
     let readers = filter.map(slotReader) ?? []
     let segments = try segments(in: request.partitions, data: data)
     guard let limit = request.limit else {
@@ -834,11 +878,36 @@ final class Collection {
     // As Milvus (its segments keep a primary-key-ordered map and the reduce merges by key), a
     // query with a limit returns the matches with the smallest primary keys, in key order:
     // keyset paging (`pk > last`, as pymilvus's QueryIterator and EntityPager do) relies on it.
-    var smallest = SmallestKeys(capacity: request.offset + limit)
+    // Each segment is walked in key order from the filter's lower bound on the primary key, if it
+    // has one, and gives at most `offset + limit` matches, so a page costs what it returns, not
+    // what the collection holds.
+    let wanted = request.offset + limit
+    var smallest = SmallestKeys(capacity: wanted)
     for (index, segment) in segments.enumerated() {
-      for row in 0..<segment.count where !segment.deleted[row] {
+      let order = segment.rowsInKeyOrder()
+      var position = 0
+      if let keyBound {
+        let keys = segment.primaryKeys
+        var (low, high) = (0, order.count)
+        while low < high {
+          let middle = (low + high) / 2
+          let key = keys[Int(order[middle])]
+          if key < keyBound.key || (key == keyBound.key && !keyBound.inclusive) {
+            low = middle + 1
+          } else {
+            high = middle
+          }
+        }
+        position = low
+      }
+      var found = 0
+      while position < order.count, found < wanted {
+        let row = Int(order[position])
+        position += 1
+        if segment.deleted[row] { continue }
         if let filter, !filter.matches({ readers[$0](segment, row) }) { continue }
         smallest.offer(segment.primaryKeys[row], segment: index, row: row)
+        found += 1
       }
     }
     return smallest.sorted().dropFirst(request.offset).map { outputRow(segments[$0.segment], $0.row, plan: plan) }

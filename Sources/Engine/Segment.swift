@@ -64,6 +64,18 @@ final class Segment {
   var count: Int { primaryKeys.count }
   var liveCount: Int { primaryKeys.count - deletedCount }
 
+  /// Rows in ascending primary-key order, for queries with a limit (which return the smallest
+  /// keys): sorted on first use, and again after rows were appended.
+  private var keyOrder: (count: Int, rows: [Int32])?
+
+  func rowsInKeyOrder() -> [Int32] {
+    if let keyOrder, keyOrder.count == count { return keyOrder.rows }
+    let keys = primaryKeys
+    let rows = (0..<Int32(count)).sorted { keys[Int($0)] < keys[Int($1)] }
+    keyOrder = (count, rows)
+    return rows
+  }
+
   func append(_ row: NormalizedRow) {
     primaryKeys.append(row.primaryKey)
     for (column, vector) in row.vectors.enumerated() {
