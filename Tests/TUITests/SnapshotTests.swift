@@ -123,11 +123,14 @@ final class SnapshotTests: XCTestCase {
     }
   }
 
+  /// The index of the Index-pane snapshots below.
+  static let hnswSpec = IndexSpec(
+    fieldName: "dense", indexType: "HNSW", metric: .l2, params: ["M": .int(16), "efConstruction": .int(200)])
+
   /// What a Milvus server reports while it builds an HNSW index: params, progress, pending rows.
   func testIndexBuildInProgress() {
     let building = IndexStatus(
-      spec: IndexSpec(
-        fieldName: "dense", indexType: "HNSW", metric: .l2, params: ["M": .int(16), "efConstruction": .int(200)]),
+      spec: Self.hnswSpec,
       state: .inProgress, indexedRows: 613_000, totalRows: 1_000_000, pendingIndexRows: 387_000)
     for size in Self.sizes {
       Snapshot.assertMatches(
@@ -139,8 +142,7 @@ final class SnapshotTests: XCTestCase {
   /// A built index: the embedded store says what its structures take, Milvus does not.
   func testIndexMemory() {
     var built = IndexStatus(
-      spec: IndexSpec(
-        fieldName: "dense", indexType: "HNSW", metric: .l2, params: ["M": .int(16), "efConstruction": .int(200)]),
+      spec: Self.hnswSpec,
       state: .finished, indexedRows: 1_000_000, totalRows: 1_000_000, memoryBytes: 146_800_640)
     for size in Self.sizes {
       Snapshot.assertMatches(
